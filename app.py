@@ -1,0 +1,34 @@
+"""The Sitrep web app: one server for the Gradio chat UI, the JSON API and the widget.
+
+Run `python app.py` (or `make run`); it serves on SITREP_HOST:SITREP_PORT (127.0.0.1:7860).
+`create_app(settings)` builds the ASGI app, for tests and for other ASGI servers.
+"""
+
+from __future__ import annotations
+
+import rag  # noqa: F401  (offline environment before gradio loads)
+import gradio as gr
+import uvicorn
+from fastapi import FastAPI
+
+from rag.api import build_api
+from rag.config import Settings, load_settings
+from rag.engine import Engine
+from rag.ui import build_ui
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """The API routes plus the UI mounted at `/`, sharing one warmed-up engine."""
+    settings = settings or load_settings()
+    engine = engine or Engine(settings)
+    engine.warm_up()
+    return gr.mount_gradio_app(build_api(engine, settings), build_ui(engine), path="/")
+
+
+def main() -> None:
+    settings = load_settings()
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,199 @@
+"""Command line: `python -m rag ingest|ask|docs|remove ...` (see README for the contract).
+
+Exit codes: 0 success, 1 a user error (message on stderr), 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import rag  # noqa: F401  (offline environment first)
+from rag.config import ConfigError, Settings, load_settings
+
+
+def _progress_bar(total_hint: int = 0):
+    """A tqdm bar on stderr for long ingests; silent when stderr is not a terminal."""
+    from tqdm import tqdm
+
+    bar = None
+
+    def update(done: int, total: int, source: str) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, unit="sent", desc="embedding", file=sys.stderr,
+                       disable=not sys.stderr.isatty() or total < 200)
+        bar.n = done
+        bar.set_postfix_str(Path(source).name[:30])
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    return update
+
+
+def _open_engine(settings: Settings, must_exist: bool = True):
+    from rag.engine import Engine
+
+    if must_exist and not settings.chroma_url and not (settings.index_dir / "chroma").exists():
+        raise SystemExit(_fail(f"no index at {settings.index_dir}; run `python -m rag ingest` "
+                               "first (or pass --index DIR)"))
+    return Engine(settings)
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 1
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.index import Index
+
+    paths = args.paths or [str(settings.docs_dir)]
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        return _fail(f"no such file or folder: {', '.join(missing)}")
+    report = Index(settings).ingest(paths, progress=_progress_bar())
+    for error in report.errors:
+        print(f"skipped: {error}", file=sys.stderr)
+    print(report.summary())
+    return 1 if report.errors and not (report.added or report.updated or report.unchanged) \
+        else 0
+
+
+def _read_history(path: str | None) -> list[dict] | None:
+    if not path:
+        return None
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise SystemExit(_fail(f"cannot read history file {path}: {exc}")) from None
+    return data.get("history", data) if isinstance(data, dict) else data
+
+
+def _print_answer(answer: dict[str, Any]) -> None:
+    print(answer["answer"])
+    if answer["citations"]:
+        print()
+    for c in answer["citations"]:
+        where = f"{c['source']}:{c['start']}-{c['end']}"
+        print(f"[{c['n']}] “{c['sentence']}” — {c['title']}"
+              f"{' · ' + c['section'] if c['section'] else ''} ({where})")
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.engine import QuestionError
+
+    engine = _open_engine(settings)
+    if args.batch:
+        return _ask_batch(engine, args.batch)
+    if args.question is None:
+        return _fail("give a QUESTION or --batch FILE")
+    try:
+        answer = engine.ask(args.question, _read_history(args.history)).to_dict()
+    except QuestionError as exc:
+        return _fail(str(exc))
+    if args.json:
+        print(json.dumps(answer, ensure_ascii=False))
+    else:
+        _print_answer(answer)
+    return 0
+
+
+def _ask_batch(engine, path: str) -> int:
+    """One JSON answer line per input line; a bad line yields an error object, not a crash."""
+    from rag.engine import QuestionError
+
+    stream = sys.stdin if path == "-" else None
+    try:
+        lines = (stream or open(path, encoding="utf-8")).read().splitlines()
+    except OSError as exc:
+        return _fail(f"cannot read {path}: {exc.strerror}")
+    except UnicodeDecodeError:
+        return _fail(f"{path} is not UTF-8 text")
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        item: Any = None
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict):
+                raise ValueError("line is not a JSON object")
+            out = engine.ask(item.get("question"), item.get("history"), item.get("id")).to_dict()
+        except (ValueError, QuestionError) as exc:
+            out = {"id": item.get("id") if isinstance(item, dict) else None, "line": number,
+                   "error": str(exc)}
+        print(json.dumps(out, ensure_ascii=False), flush=True)
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
+    from dataclasses import asdict
+
+    engine = _open_engine(settings)
+    records = engine.index.documents()
+    if args.json:
+        print(json.dumps([asdict(r) for r in records], ensure_ascii=False))
+    for r in records if not args.json else []:
+        print(f"{r.doc_id}  {r.sentences:5d} sentences {r.chunks:4d} chunks  {r.source}  "
+              f"({r.title})")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
+    engine = _open_engine(settings)
+    targets = {r.doc_id: r for r in engine.index.documents()}
+    by_source = {r.source: r.doc_id for r in targets.values()}
+    doc_id = args.doc if args.doc in targets else by_source.get(args.doc)
+    if doc_id is None:
+        return _fail(f"no document {args.doc!r} in the index (see `python -m rag docs`)")
+    engine.index.remove(doc_id)
+    print(f"removed {targets[doc_id].source}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m rag", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("ingest", help="index files or folders (default: docs/); idempotent")
+    p.add_argument("paths", nargs="*")
+    p.add_argument("--index")
+    p.set_defaults(func=cmd_ingest)
+    p = sub.add_parser("ask", help="answer a question with citations")
+    p.add_argument("question", nargs="?")
+    p.add_argument("--index")
+    p.add_argument("--json", action="store_true", help="print the answer object as JSON")
+    p.add_argument("--history", help="JSON file: a list of {role, content} turns")
+    p.add_argument("--batch", help="JSONL file of {question, id?, history?} ('-' for stdin)")
+    p.set_defaults(func=cmd_ask)
+    p = sub.add_parser("docs", help="list the indexed documents")
+    p.add_argument("--index")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_docs)
+    p = sub.add_parser("remove", help="remove a document (by id or source path)")
+    p.add_argument("doc")
+    p.add_argument("--index")
+    p.set_defaults(func=cmd_remove)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings().with_index(getattr(args, "index", None))
+    except ConfigError as exc:
+        return _fail(str(exc))
+    from rag.embeddings import ModelError
+    from rag.index import IndexError_
+
+    try:
+        return args.func(args, settings)
+    except (IndexError_, ModelError) as exc:
+        return _fail(str(exc))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

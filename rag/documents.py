@@ -1,0 +1,319 @@
+"""Read files into documents: text, metadata, sections, and sentences with exact offsets.
+
+`load_document(path)` takes a `.txt`, `.md`, `.html` or `.pdf` file and returns a `Document`
+whose `sentences` each carry `start`/`end` such that `document.text[start:end] == sentence.text`.
+For `.txt` and `.md`, `document.text` is the file's exact UTF-8 content (front matter included),
+so the offsets also slice the file on disk. Layout comes first (headings, bullets, blank lines),
+then pysbd splits each block into sentences; headings label sections and are not sentences.
+Bad input raises `DocumentError` with a message that says what is wrong.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
+
+_MD_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
+_BULLET = re.compile(r"^[ \t]*(?:[-*+•●▪◦‣]|\d{1,3}[.)])[ \t]+")
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
+_SENTENCE_END = (".", "!", "?", "…", '"', "”", "’", "'", ";", ",")
+
+
+class DocumentError(ValueError):
+    """A file cannot be turned into a document; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One citable sentence: `text == document.text[start:end]`."""
+
+    index: int
+    start: int
+    end: int
+    text: str
+    section: str
+    kind: str  # "paragraph" or "bullet"
+    block: int  # sentences of one paragraph or bullet share a block number
+
+
+@dataclass
+class Document:
+    """A parsed source file."""
+
+    source: str  # the path as given (relative to the working directory when it was)
+    doc_id: str  # stable id derived from the resolved path
+    title: str
+    text: str
+    sha256: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+    sentences: list[Sentence] = field(default_factory=list)
+    sections: list[str] = field(default_factory=list)
+
+    @property
+    def offsets_slice_file(self) -> bool:
+        """True when sentence offsets slice the file on disk (txt and md)."""
+        return Path(self.source).suffix.lower() in (".txt", ".md", ".markdown")
+
+
+def doc_id_for(path: Path) -> str:
+    """A stable 16-hex id for a file, from its resolved path."""
+    return hashlib.sha1(str(path.resolve()).encode("utf-8")).hexdigest()[:16]
+
+
+def display_source(path: Path) -> str:
+    """The path as citations show it: relative to the working directory when inside it."""
+    resolved = path.resolve()
+    try:
+        return str(resolved.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(resolved)
+
+
+@lru_cache(maxsize=1)
+def _segmenter():
+    import pysbd
+
+    return pysbd.Segmenter(language="en", clean=False, char_span=True)
+
+
+def split_sentences(text: str, base: int = 0) -> list[tuple[int, int]]:
+    """Return (start, end) spans of the sentences in `text`, trimmed, shifted by `base`.
+
+    pysbd keeps trailing whitespace in its spans; we trim both ends so each span slices a
+    sentence exactly.
+    """
+    spans: list[tuple[int, int]] = []
+    for span in _segmenter().segment(text):
+        start, end = span.start, span.end
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            spans.append((base + start, base + end))
+    return spans
+
+
+def _check_size(path: Path, max_bytes: int) -> None:
+    """Refuse missing, empty and oversized files before reading them."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise DocumentError(f"{path}: cannot read file ({exc.strerror})") from None
+    if size == 0:
+        raise DocumentError(f"{path}: file is empty")
+    if size > max_bytes:
+        raise DocumentError(
+            f"{path}: file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit "
+            "(raise SITREP_MAX_FILE_MB or split the file)"
+        )
+
+
+def _read_text(path: Path, max_bytes: int) -> str:
+    _check_size(path, max_bytes)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DocumentError(f"{path}: cannot read file ({exc.strerror})") from None
+    if b"\x00" in raw[:8192]:
+        raise DocumentError(f"{path}: looks like a binary file, not text")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DocumentError(
+            f"{path}: not valid UTF-8 (byte {exc.start}); re-save the file as UTF-8"
+        ) from None
+
+
+def _front_matter(path: Path, text: str) -> tuple[dict[str, Any], int]:
+    """Parse YAML front matter; return (metadata, offset where the body starts)."""
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, 0
+    try:
+        data = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 2}" if mark is not None else ""
+        raise DocumentError(f"{path}: malformed YAML front matter{where}") from None
+    if not isinstance(data, dict):
+        raise DocumentError(f"{path}: YAML front matter must be a mapping of key: value")
+    clean = {str(k): (v if isinstance(v, (str, int, float, bool, list)) else str(v))
+             for k, v in data.items()}
+    return clean, match.end()
+
+
+def _is_plain_heading(line: str, next_line: str | None) -> bool:
+    """A short line with no sentence punctuation, followed by text, reads as a heading."""
+    stripped = line.strip()
+    if not stripped or next_line is None or not next_line.strip():
+        return stripped.endswith(":") and len(stripped) <= 60
+    if stripped.endswith(":") and len(stripped) <= 60:
+        return True
+    words = stripped.split()
+    return (
+        len(words) <= 12
+        and len(stripped) <= 100
+        and not stripped.endswith(_SENTENCE_END)
+        and stripped[0].isupper()
+    )
+
+
+@dataclass
+class _Block:
+    start: int
+    end: int
+    kind: str
+    section: str
+
+
+def _layout(text: str, body_start: int, markdown: bool) -> tuple[list[_Block], list[str]]:
+    """Split the body into paragraph and bullet blocks, tracking the current section heading."""
+    blocks: list[_Block] = []
+    sections: list[str] = []
+    section = ""
+    lines: list[tuple[int, str]] = []
+    pos = body_start
+    for raw in text[body_start:].splitlines(keepends=True):
+        lines.append((pos, raw.rstrip("\r\n")))
+        pos += len(raw)
+    para: _Block | None = None
+    for i, (start, line) in enumerate(lines):
+        stripped = line.strip()
+        if not stripped:
+            para = None
+            continue
+        next_line = lines[i + 1][1] if i + 1 < len(lines) else None
+        heading = _MD_HEADING.match(line) if markdown else None
+        if heading or ((para is None or not markdown) and not _BULLET.match(line)
+                       and _is_plain_heading(line, next_line)):
+            section = (heading.group(2) if heading else stripped).strip().rstrip(":").strip()
+            sections.append(section)
+            para = None
+            continue
+        bullet = _BULLET.match(line)
+        lead = len(line) - len(line.lstrip())
+        if bullet:
+            para = _Block(start + bullet.end(), start + len(line.rstrip()), "bullet", section)
+            blocks.append(para)
+        elif para is not None and markdown:
+            para.end = start + len(line.rstrip())  # markdown wraps paragraphs over lines
+        else:
+            para = _Block(start + lead, start + len(line.rstrip()), "paragraph", section)
+            blocks.append(para)
+            if not markdown:
+                para = None  # in plain text every line is its own paragraph
+    return blocks, sections
+
+
+def _sentences(text: str, blocks: list[_Block]) -> list[Sentence]:
+    sentences: list[Sentence] = []
+    for number, block in enumerate(blocks):
+        for start, end in split_sentences(text[block.start:block.end], block.start):
+            sentences.append(Sentence(len(sentences), start, end, text[start:end],
+                                      block.section, block.kind, number))
+    return sentences
+
+
+def _html_text(raw: str) -> tuple[str, str]:
+    """Visible text of an HTML page, one block per line, and its <title>."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(raw, "html.parser")
+    for tag in soup(["script", "style", "noscript", "template"]):
+        tag.decompose()
+    title = soup.title.get_text(strip=True) if soup.title else ""
+    lines: list[str] = []
+    for tag in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "blockquote",
+                              "td", "pre"]):
+        if tag.find(["p", "li"]):
+            continue  # the inner blocks carry the text
+        words = " ".join(tag.get_text(" ", strip=True).split())
+        if words:
+            prefix = "#" * int(tag.name[1]) + " " if tag.name[0] == "h" else (
+                "- " if tag.name == "li" else "")
+            lines.append(prefix + words)
+    return "\n\n".join(lines), title
+
+
+def _pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(str(path))
+        pages = [(page.extract_text() or "").strip() for page in reader.pages]
+    except (PdfReadError, ValueError, KeyError, OSError) as exc:
+        raise DocumentError(f"{path}: cannot read PDF ({exc})") from None
+    text = "\n\n".join(p for p in pages if p)
+    if not text.strip():
+        raise DocumentError(
+            f"{path}: PDF has no text layer (scanned image?); run OCR first and add the text"
+        )
+    return text
+
+
+def _default_title(path: Path) -> str:
+    return re.sub(r"[-_]+", " ", path.stem).strip().title() or path.name
+
+
+def load_document(path: str | Path, max_bytes: int = 20_000_000) -> Document:
+    """Read one file into a `Document`; raise `DocumentError` on anything unusable."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise DocumentError(
+            f"{path}: unsupported file type {suffix or '(none)'}; "
+            f"use one of {', '.join(SUPPORTED_SUFFIXES)}"
+        )
+    metadata: dict[str, Any] = {}
+    title = ""
+    if suffix == ".pdf":
+        _check_size(path, max_bytes)
+        text, body_start, markdown = _pdf_text(path), 0, False
+    else:
+        raw = _read_text(path, max_bytes)
+        if suffix in (".html", ".htm"):
+            text, title = _html_text(raw)
+            body_start, markdown = 0, True
+        else:
+            text = raw
+            markdown = suffix in (".md", ".markdown")
+            metadata, body_start = _front_matter(path, text) if markdown else ({}, 0)
+    blocks, sections = _layout(text, body_start, markdown)
+    sentences = _sentences(text, blocks)
+    if not sentences:
+        raise DocumentError(f"{path}: no sentences found (only headings or blank lines?)")
+    title = str(metadata.get("title") or title or
+                (sections[0] if markdown and sections else "") or _default_title(path))
+    return Document(
+        source=display_source(path),
+        doc_id=doc_id_for(path),
+        title=title,
+        text=text,
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        metadata=metadata,
+        sentences=sentences,
+        sections=sections,
+    )
+
+
+def find_files(paths: list[Path]) -> list[Path]:
+    """Expand folders into the supported files below them, sorted; files pass through."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*")
+                                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                                and not any(part.startswith(".") for part in p.parts)))
+        else:
+            found.append(path)
+    return found

@@ -1,0 +1,150 @@
+"""The answer engine: question (+ history) → `Answer` with BLUF and exact citations.
+
+`Engine(settings)` opens the index once; `warm_up()` loads the model, sentence table and NER
+model ahead of the first question; `ask(question, history, id)` returns an `Answer` whose
+`to_dict()` is the answer object of the guide's contract.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from rag import nlp
+from rag.answer import Composition, compose
+from rag.config import Settings
+from rag.index import Index
+from rag.question import analyse, resolve_followup
+from rag.retrieve import Retriever
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+class QuestionError(ValueError):
+    """The question cannot be answered as asked; the message says why."""
+
+
+@dataclass
+class Citation:
+    """A verbatim source sentence: `Path(source).read_text()[start:end] == sentence`."""
+
+    n: int
+    doc_id: str
+    source: str
+    title: str
+    section: str
+    sentence: str
+    start: int
+    end: int
+    score: float
+
+
+@dataclass
+class Answer:
+    """The answer object of the contract (CLI `--json`, batch lines, HTTP API)."""
+
+    id: Any
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation]
+    timings_ms: dict[str, float]
+    resolved_question: str = ""
+    conflict: bool = False
+    bluf: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(data.pop("extra"))
+        return data
+
+
+def clean_question(question: Any, max_chars: int) -> str:
+    """Validate a question: text, not empty, not too long, no control characters."""
+    if not isinstance(question, str):
+        raise QuestionError("question must be a string")
+    text = " ".join(_CONTROL.sub(" ", question).split())
+    if not text:
+        raise QuestionError("question is empty; ask something about the documents")
+    if len(text) > max_chars:
+        raise QuestionError(
+            f"question is {len(text)} characters, over the {max_chars}-character limit; "
+            "shorten it (SITREP_MAX_QUESTION_CHARS sets the limit)")
+    if not any(ch.isalnum() for ch in text):
+        raise QuestionError("question has no words in it")
+    return text
+
+
+def render(comp: Composition) -> str:
+    """Markdown for a composition: the bottom line, then the cited sentences verbatim."""
+    if comp.abstained:
+        lines = [comp.bluf]
+        if comp.evidence:
+            lines += ["", "Closest related evidence (it does not answer the question): "
+                      f"“{comp.evidence[0].candidate.text}” [1]"]
+        return "\n".join(lines)
+    lines = [comp.bluf, ""]
+    first = 1 if comp.evidence and comp.bluf.endswith(f"{comp.evidence[0].candidate.text} [1]") \
+        else 0
+    for n, ev in enumerate(comp.evidence, 1):
+        if n > first:
+            lines.append(f"- “{ev.candidate.text}” — {ev.candidate.title} [{n}]")
+    return "\n".join(lines).rstrip()
+
+
+class Engine:
+    """Answers questions over one index. Thread-safe; one per process is enough."""
+
+    def __init__(self, settings: Settings, index: Index | None = None) -> None:
+        self.settings = settings
+        self.index = index or Index(settings)
+        self.retriever = Retriever(self.index)
+
+    def warm_up(self) -> None:
+        """Load the embedding model, the sentence table and the NER model now."""
+        self.index.embedder.encode(["warm up"])
+        self.retriever.table()
+        nlp.entities("Sergei Shoigu visited North Korea in 2024.")
+
+    def ask(self, question: Any, history: list[dict] | None = None, id: Any = None,
+            allowed_docs: set[str] | None = None) -> Answer:
+        """Answer `question` (with chat `history` for follow-ups); raises `QuestionError`."""
+        started = time.perf_counter()
+        text = clean_question(question, self.settings.max_question_chars)
+        resolved = resolve_followup(text, _valid_history(history))
+        info = analyse(resolved)
+        t_retrieve = time.perf_counter()
+        candidates = self.retriever.retrieve(resolved, allowed_docs=allowed_docs)
+        t_compose = time.perf_counter()
+        comp = compose(info, candidates, self.index.embedder)
+        done = time.perf_counter()
+        citations = [Citation(n, c.doc_id, c.source, c.title, c.section, c.text, c.start,
+                              c.end, round(c.score, 4))
+                     for n, c in enumerate((e.candidate for e in comp.evidence), 1)]
+        return Answer(
+            id=id, question=text, answer=render(comp), abstained=comp.abstained,
+            citations=citations, resolved_question=resolved, conflict=comp.conflict,
+            bluf=comp.bluf,
+            timings_ms={"total": round((done - started) * 1000, 2),
+                        "retrieve": round((t_compose - t_retrieve) * 1000, 2),
+                        "compose": round((done - t_compose) * 1000, 2)},
+            extra={"reason": comp.reason} if comp.reason else {})
+
+
+def _valid_history(history: Any) -> list[dict]:
+    """Keep well-formed chat turns; raise on a history that is not a list of turns."""
+    if history is None:
+        return []
+    if not isinstance(history, list):
+        raise QuestionError("history must be a list of {role, content} objects")
+    turns = []
+    for turn in history:
+        if (not isinstance(turn, dict) or turn.get("role") not in ("user", "assistant")
+                or not isinstance(turn.get("content"), str)):
+            raise QuestionError(
+                'each history item must be {"role": "user" | "assistant", "content": "…"}')
+        turns.append(turn)
+    return turns

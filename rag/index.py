@@ -1,0 +1,347 @@
+"""The index: documents → sentences and chunks → embeddings → Chroma, idempotently.
+
+`Index(settings)` opens the Chroma store (embedded under `settings.index_dir`, or a server at
+`settings.chroma_url`) with three collections: `<name>-sentences` and `<name>-chunks` hold
+vectors, `<name>-docs` holds one record per document (its text, hash and metadata) plus a
+`generation` marker that changes on every write so other processes know to reload.
+
+Ingest is content-hashed and crash-safe: a document's sentences and chunks are written under ids
+that include its hash, then its docs record is written last as the commit, then older versions
+are deleted. Readers only trust sentences whose hash matches the committed record, so a crash at
+any point leaves an index that answers; the next ingest sweeps the leftovers.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import numpy as np
+
+import rag  # noqa: F401  (offline environment first)
+from rag.config import Settings
+from rag.documents import Document, DocumentError, find_files, load_document
+from rag.embeddings import Embedder, get_embedder
+
+META_ID = "__meta__"
+ProgressFn = Callable[[int, int, str], None]
+
+
+class IndexError_(RuntimeError):
+    """The index cannot be opened or written; the message says what to do."""
+
+
+class IndexBusy(IndexError_):
+    """Another process is writing to this embedded index."""
+
+
+@dataclass(frozen=True)
+class DocRecord:
+    """What the index knows about one committed document."""
+
+    doc_id: str
+    source: str
+    title: str
+    sha256: str
+    sentences: int
+    chunks: int
+    metadata: dict[str, Any]
+    ingested_at: float
+
+
+@dataclass
+class IngestReport:
+    """What one ingest did, file by file."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    sentences: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def summary(self) -> str:
+        return (f"added {len(self.added)}, updated {len(self.updated)}, "
+                f"unchanged {len(self.unchanged)}, removed {len(self.removed)}, "
+                f"errors {len(self.errors)}; {self.sentences} sentences in "
+                f"{self.chunks} chunks embedded in {self.seconds:.1f} s")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Consecutive sentences of one section, sized for the model's window."""
+
+    index: int
+    first: int  # index of the first sentence
+    last: int  # index of the last sentence (inclusive)
+    section: str
+    text: str
+
+
+def make_chunks(doc: Document, token_counts: list[int], budget: int) -> list[Chunk]:
+    """Group consecutive sentences of the same section into chunks of at most `budget` tokens.
+
+    The section heading leads each chunk's text, so a chunk embeds its context.
+    """
+    chunks: list[Chunk] = []
+    group: list[int] = []
+    used = 0
+
+    def flush() -> None:
+        if group:
+            first, last = group[0], group[-1]
+            section = doc.sentences[first].section
+            body = " ".join(doc.sentences[i].text for i in group)
+            text = f"{section}\n{body}" if section else body
+            chunks.append(Chunk(len(chunks), first, last, section, text))
+
+    for sentence, tokens in zip(doc.sentences, token_counts):
+        same_section = group and doc.sentences[group[0]].section == sentence.section
+        if group and (not same_section or used + tokens > budget):
+            flush()
+            group, used = [], 0
+        group.append(sentence.index)
+        used += tokens
+    flush()
+    return chunks
+
+
+def _scalar_metadata(meta: dict[str, Any]) -> dict[str, Any]:
+    """Chroma metadata values must be scalars; drop None."""
+    return {k: v for k, v in meta.items() if v is not None}
+
+
+class Index:
+    """Read and write one Sitrep index (embedded or server Chroma)."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        self.settings = settings
+        self.embedder = embedder or get_embedder(settings.model_path)
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        if settings.chroma_url:
+            from urllib.parse import urlparse
+
+            url = urlparse(settings.chroma_url)
+            try:
+                self.client = chromadb.HttpClient(
+                    host=url.hostname, port=url.port or (443 if url.scheme == "https" else 80),
+                    ssl=url.scheme == "https", settings=chroma_settings)
+                self.client.heartbeat()
+            except Exception as exc:  # the client raises several unrelated types
+                raise IndexError_(
+                    f"cannot reach the Chroma server at {settings.chroma_url} ({exc}); "
+                    "start it with `chroma run --path DIR --port N`") from None
+        else:
+            settings.index_dir.mkdir(parents=True, exist_ok=True)
+            self.client = chromadb.PersistentClient(path=str(settings.index_dir / "chroma"),
+                                                    settings=chroma_settings)
+        name = settings.collection
+        space = {"hnsw:space": "cosine"}
+        # embedding_function=None: Chroma must never embed (it would fetch its own model).
+        self.sentences = self.client.get_or_create_collection(
+            f"{name}-sentences", metadata=space, embedding_function=None)
+        self.chunks = self.client.get_or_create_collection(
+            f"{name}-chunks", metadata=space, embedding_function=None)
+        self.docs = self.client.get_or_create_collection(
+            f"{name}-docs", embedding_function=None)
+
+    # ---- reading -------------------------------------------------------------------------
+
+    def generation(self) -> str:
+        """A token that changes whenever the index content changes."""
+        got = self.docs.get(ids=[META_ID], include=["metadatas"])
+        return str(got["metadatas"][0]["generation"]) if got["ids"] else ""
+
+    def documents(self) -> list[DocRecord]:
+        """All committed documents, sorted by source."""
+        got = self.docs.get(include=["metadatas"])
+        records = [self._record(i, m) for i, m in zip(got["ids"], got["metadatas"])
+                   if i != META_ID]
+        return sorted(records, key=lambda r: r.source)
+
+    def document_text(self, doc_id: str) -> str | None:
+        """The full text a committed document's offsets index into."""
+        got = self.docs.get(ids=[doc_id], include=["documents"])
+        return got["documents"][0] if got["ids"] else None
+
+    @staticmethod
+    def _record(doc_id: str, meta: dict[str, Any]) -> DocRecord:
+        return DocRecord(doc_id=doc_id, source=meta["source"], title=meta["title"],
+                         sha256=meta["sha256"], sentences=int(meta["n_sentences"]),
+                         chunks=int(meta["n_chunks"]),
+                         metadata=json.loads(meta.get("metadata_json") or "{}"),
+                         ingested_at=float(meta["ingested_at"]))
+
+    def committed(self) -> dict[str, str]:
+        """doc_id → committed sha256."""
+        return {r.doc_id: r.sha256 for r in self.documents()}
+
+    # ---- writing -------------------------------------------------------------------------
+
+    def _write_lock(self):
+        """An exclusive lock for writers of an embedded index (Chroma allows one writer)."""
+        from filelock import FileLock, Timeout
+
+        if self.settings.chroma_url:
+            from contextlib import nullcontext
+
+            return nullcontext()
+        lock = FileLock(str(self.settings.index_dir / "write.lock"), timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise IndexBusy(
+                f"another process is writing to {self.settings.index_dir}; wait for it to "
+                "finish (only one writer may use an embedded index at a time)") from None
+        return _Release(lock)
+
+    def ingest(self, paths: Iterable[str | Path], progress: ProgressFn | None = None,
+               prune_missing: bool = True) -> IngestReport:
+        """Bring the index in line with the files at `paths` (files or folders).
+
+        New files are added, changed files replaced, unchanged ones skipped; with
+        `prune_missing`, committed documents whose file no longer exists are removed.
+        Unusable files are reported in `errors` and change nothing.
+        """
+        started = time.perf_counter()
+        report = IngestReport()
+        files = find_files([Path(p) for p in paths])
+        max_bytes = int(self.settings.max_file_mb * 1_000_000)
+        with self._write_lock():
+            committed = {r.doc_id: r for r in self.documents()}
+            seen_hashes = {r.sha256: r.source for r in committed.values()}
+            pending: list[Document] = []
+            for path in files:
+                try:
+                    doc = load_document(path, max_bytes=max_bytes)
+                except DocumentError as exc:
+                    report.errors.append(str(exc))
+                    continue
+                old = committed.get(doc.doc_id)
+                if old and old.sha256 == doc.sha256:
+                    report.unchanged.append(doc.source)
+                    continue
+                twin = seen_hashes.get(doc.sha256)
+                if twin and twin != doc.source:
+                    report.errors.append(f"{doc.source}: same content as {twin}; skipped")
+                    continue
+                seen_hashes[doc.sha256] = doc.source
+                pending.append(doc)
+            total = sum(len(d.sentences) for d in pending)
+            done = 0
+            for doc in pending:
+                self._write_document(doc, report)
+                (report.updated if doc.doc_id in committed else report.added).append(doc.source)
+                done += len(doc.sentences)
+                if progress:
+                    progress(done, total, doc.source)
+            if prune_missing:
+                for record in committed.values():
+                    if not Path(record.source).exists():
+                        self._delete_document(record.doc_id)
+                        report.removed.append(record.source)
+            if report.changed:
+                self._bump_generation()
+            self._sweep_orphans()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def remove(self, doc_id: str) -> DocRecord | None:
+        """Remove one committed document; return its record, or None if it was not there."""
+        with self._write_lock():
+            record = next((r for r in self.documents() if r.doc_id == doc_id), None)
+            if record is not None:
+                self._delete_document(doc_id)
+                self._bump_generation()
+            return record
+
+    def _write_document(self, doc: Document, report: IngestReport) -> None:
+        texts = [s.text for s in doc.sentences]
+        counts = self.embedder.token_counts(texts)
+        chunks = make_chunks(doc, counts, self.settings.chunk_tokens)
+        vectors = self.embedder.encode(texts + [c.text for c in chunks])
+        sent_vecs, chunk_vecs = vectors[:len(texts)], vectors[len(texts):]
+        tag = f"{doc.doc_id}:{doc.sha256[:12]}"
+        chunk_of = np.zeros(len(texts), dtype=int)
+        for chunk in chunks:
+            chunk_of[chunk.first:chunk.last + 1] = chunk.index
+        base = {"doc_id": doc.doc_id, "sha": doc.sha256[:12], "source": doc.source,
+                "title": doc.title}
+        self._add(self.sentences, [f"{tag}:s{s.index}" for s in doc.sentences], sent_vecs,
+                  texts,
+                  [{**base, "idx": s.index, "start": s.start, "end": s.end,
+                    "section": s.section, "kind": s.kind, "block": s.block,
+                    "chunk": int(chunk_of[s.index])} for s in doc.sentences])
+        self._add(self.chunks, [f"{tag}:c{c.index}" for c in chunks], chunk_vecs,
+                  [c.text for c in chunks],
+                  [{**base, "chunk": c.index, "first": c.first, "last": c.last,
+                    "section": c.section} for c in chunks])
+        # The docs record is the commit point: written only after its vectors are stored.
+        self.docs.upsert(ids=[doc.doc_id], embeddings=[[1.0]], documents=[doc.text],
+                         metadatas=[_scalar_metadata({
+                             "source": doc.source, "title": doc.title, "sha256": doc.sha256,
+                             "n_sentences": len(doc.sentences), "n_chunks": len(chunks),
+                             "metadata_json": json.dumps(doc.metadata, default=str),
+                             "ingested_at": time.time()})])
+        self._delete_stale(doc.doc_id, doc.sha256[:12])
+        report.sentences += len(doc.sentences)
+        report.chunks += len(chunks)
+
+    def _add(self, collection, ids: list[str], vectors: np.ndarray, texts: list[str],
+             metadatas: list[dict[str, Any]]) -> None:
+        step = max(1, min(4000, self.client.get_max_batch_size()))
+        for i in range(0, len(ids), step):
+            collection.upsert(ids=ids[i:i + step], embeddings=vectors[i:i + step],
+                              documents=texts[i:i + step], metadatas=metadatas[i:i + step])
+
+    def _delete_stale(self, doc_id: str, keep_sha: str | None) -> None:
+        """Delete a document's vectors except those of version `keep_sha` (None: all)."""
+        where: dict[str, Any] = {"doc_id": doc_id}
+        if keep_sha is not None:
+            where = {"$and": [{"doc_id": doc_id}, {"sha": {"$ne": keep_sha}}]}
+        self.sentences.delete(where=where)
+        self.chunks.delete(where=where)
+
+    def _delete_document(self, doc_id: str) -> None:
+        self.docs.delete(ids=[doc_id])  # un-commit first, so readers stop trusting its vectors
+        self._delete_stale(doc_id, None)
+
+    def _sweep_orphans(self) -> None:
+        """Delete vectors left by a crashed ingest (no committed record, or an old hash)."""
+        committed = {doc_id: sha[:12] for doc_id, sha in self.committed().items()}
+        for collection in (self.sentences, self.chunks):
+            got = collection.get(include=["metadatas"])
+            stale = [i for i, m in zip(got["ids"], got["metadatas"])
+                     if committed.get(m["doc_id"]) != m["sha"]]
+            for i in range(0, len(stale), 4000):
+                collection.delete(ids=stale[i:i + 4000])
+
+    def _bump_generation(self) -> None:
+        self.docs.upsert(ids=[META_ID], embeddings=[[1.0]], documents=[""],
+                         metadatas=[{"generation": uuid.uuid4().hex}])
+
+
+class _Release:
+    """Context manager that releases a held file lock."""
+
+    def __init__(self, lock) -> None:
+        self.lock = lock
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.lock.release()

@@ -1,0 +1,145 @@
+"""Understand a question: resolve follow-ups against the chat history, find the answer type.
+
+`resolve_followup(question, history)` rewrites pronouns and ellipsis ("What did he thank them
+for?", "and China?") into a self-contained question using the entities of the previous turn,
+without an LLM. `analyse(question)` returns a `QuestionInfo` with the answer type and the
+content words the evidence must cover.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag import nlp
+from rag.text import content_words
+
+PERSONS = {"PERSON"}
+GROUPS = {"GPE", "NORP", "ORG", "LOC"}
+PLACES = {"GPE", "LOC", "FAC"}
+
+_PRONOUNS = {
+    "he": "person", "him": "person", "she": "person", "his": "person_pos",
+    "her": "person_pos", "hers": "person_pos", "they": "group", "them": "group",
+    "their": "group_pos", "it": "thing", "its": "thing_pos", "there": "place",
+}
+_ELLIPSIS = re.compile(r"^\s*(?:and|what about|how about|and what about|same for|also)\b[\s,]*",
+                       re.I)
+_MARKUP = re.compile(r"\[\d+\]|\*\*|__|[#>*`]")
+
+
+@dataclass(frozen=True)
+class QuestionInfo:
+    """What a question asks for."""
+
+    text: str  # the (resolved) question
+    qtype: str  # number | person | date | place | reason | description
+    words: list[str]  # content words the evidence should cover
+
+
+_TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
+    ("number", re.compile(
+        r"\bhow (?:many|much|large|big|high|long|far|old|tall|deep|wide|heavy|often)\b|"
+        r"\b(?:number|numbers|count|figure|figures|percentage|percent|total|size|amount|"
+        r"population|cost|price)\b", re.I)),
+    ("date", re.compile(r"^\s*when\b|\b(?:what|which) (?:year|date|day|month|time|decade|"
+                        r"century)\b|\bwhat year\b", re.I)),
+    ("person", re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:which|what) (?:person|official|"
+                          r"leader|minister|president|man|woman|people|company|organi[sz]ation|"
+                          r"group|agency)\b", re.I)),
+    ("place", re.compile(r"^\s*where\b|\b(?:which|what) (?:country|city|region|place|town|"
+                         r"province|state|area|river|island)\b", re.I)),
+    ("reason", re.compile(r"^\s*why\b|\bwhat (?:is|was) the reason\b|\bfor what reason\b",
+                          re.I)),
+]
+
+
+def question_type(question: str) -> str:
+    """The answer type a question asks for."""
+    for qtype, pattern in _TYPE_RULES:
+        if pattern.search(question):
+            return qtype
+    return "description"
+
+
+def analyse(question: str) -> QuestionInfo:
+    """Answer type and content words of a (self-contained) question."""
+    return QuestionInfo(question, question_type(question), content_words(question))
+
+
+def _plain(text: str) -> str:
+    """Assistant markdown without citation markers and emphasis."""
+    return " ".join(_MARKUP.sub(" ", text).split())
+
+
+def _antecedents(history: list[dict]) -> tuple[list[nlp.Entity], list[nlp.Entity], str]:
+    """Entities of the last answer, entities of the last question, and the last question."""
+    last_q, last_a = "", ""
+    for turn in reversed(history):
+        role, content = turn.get("role"), str(turn.get("content") or "")
+        if role == "assistant" and not last_a and not last_q:
+            last_a = _plain(content).split(" [1] ")[0][:600]
+        elif role == "user" and not last_q:
+            last_q = content.strip()
+        if last_q:
+            break
+    answer = list(nlp.entities(last_a)) if last_a else []
+    asked = list(nlp.entities(last_q)) if last_q else []
+    return answer, asked, last_q
+
+
+def _first(entities: list[nlp.Entity], labels: set[str]) -> str | None:
+    return next((e.text for e in entities if e.label in labels), None)
+
+
+def resolve_followup(question: str, history: list[dict] | None) -> str:
+    """Rewrite a follow-up into a self-contained question using the previous turn.
+
+    Returns `question` unchanged when there is no history or nothing to resolve.
+    """
+    if not history:
+        return question
+    answer, asked, last_q = _antecedents(history)
+    entities = answer + asked
+    if not last_q and not entities:
+        return question
+    ellipsis = _ELLIPSIS.match(question)
+    if ellipsis and last_q:
+        rest = question[ellipsis.end():].strip(" ?.!")
+        new = list(nlp.entities(rest)) or list(nlp.entities(rest.title()))
+        old = [e for e in nlp.entities(last_q)
+               if new and (e.label == new[0].label or {e.label, new[0].label} <= GROUPS)]
+        if new and old:
+            return last_q[:old[0].start] + new[0].text + last_q[old[0].end:]
+        return f"{last_q.rstrip(' ?.!')} {rest}?"
+    person = _first(entities, PERSONS) or _first(entities, {"ORG"})
+    # "they/them" usually points back at what the user asked about, not at the answer.
+    group = _first([e for e in asked + answer if e.text != person], GROUPS)
+    place = _first(entities, PLACES)
+    subject = re.sub(r"[?.!]+$", "", last_q)
+    fills = {"person": person, "person_pos": f"{person}'s" if person else None,
+             "group": group, "group_pos": f"{group}'s" if group else None,
+             "thing": _first(entities, GROUPS | {"EVENT", "LAW", "PRODUCT", "WORK_OF_ART"}),
+             "thing_pos": f"{group}'s" if group else None,
+             "place": place}
+    changed = False
+
+    def swap(match: re.Match[str]) -> str:
+        nonlocal changed
+        word = match.group(0)
+        if word.lower() == "there" and re.search(r"\b(?:is|are|was|were)\s+$",
+                                                 question[:match.start()], re.I):
+            return word  # existential "are there any …", not a place
+        fill = fills.get(_PRONOUNS[word.lower()])
+        if not fill:
+            return word
+        changed = True
+        return fill
+
+    resolved = re.sub(r"\b(?:" + "|".join(_PRONOUNS) + r")\b", swap, question, flags=re.I)
+    if changed:
+        return resolved
+    if len(content_words(question)) <= 2 and last_q:
+        # A bare short follow-up ("why?", "since when?") continues the last question's topic.
+        return f"{question.rstrip(' ?.!')} {subject}?"
+    return question

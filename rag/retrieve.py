@@ -1,0 +1,217 @@
+"""Hybrid retrieval: a question → ranked candidate sentences.
+
+Three signals are fused: dense search over sentence vectors and over chunk vectors (Chroma), and
+BM25 over sentences (bm25s, stemmed). The union is re-scored per sentence with its cosine
+similarity to the question, the IDF-weighted share of the question's words it contains, its
+chunk's similarity and its BM25 score.
+
+The keyword index and sentence table live in this process, rebuilt from Chroma whenever the
+index's generation marker changes, so several processes sharing one Chroma server stay in sync.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document as LCDocument
+from langchain_core.retrievers import BaseRetriever
+
+from rag.index import META_ID, Index
+from rag.text import content_words, stem, stems
+
+
+@dataclass
+class Candidate:
+    """One sentence that may answer the question, with the signals that ranked it."""
+
+    id: str
+    text: str
+    doc_id: str
+    source: str
+    title: str
+    section: str
+    start: int
+    end: int
+    idx: int
+    chunk: int
+    kind: str
+    dense: float = 0.0  # cosine similarity of the sentence to the question
+    chunk_dense: float = 0.0  # cosine similarity of its chunk to the question
+    bm25: float = 0.0  # BM25 score, scaled so the best candidate has 1
+    coverage: float = 0.0  # IDF-weighted share of the question's words found in the sentence
+    score: float = 0.0
+
+
+@dataclass
+class SentenceTable:
+    """All committed sentences of the index, with a BM25 index over them."""
+
+    generation: str
+    ids: list[str]
+    texts: list[str]
+    metas: list[dict[str, Any]]
+    stems: list[frozenset[str]]
+    idf: dict[str, float]
+    position: dict[tuple[str, int], int]  # (doc_id, sentence idx) → row
+    bm25: Any = None
+    docs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, index: Index) -> "SentenceTable":
+        import bm25s
+
+        generation = index.generation()
+        committed = {r.doc_id: r for r in index.documents()}
+        got = index.sentences.get(include=["documents", "metadatas"])
+        rows = [(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])
+                if m["doc_id"] in committed and committed[m["doc_id"]].sha256[:12] == m["sha"]]
+        rows.sort(key=lambda r: (r[2]["source"], r[2]["idx"]))
+        ids = [r[0] for r in rows]
+        texts = [r[1] for r in rows]
+        metas = [r[2] for r in rows]
+        tokens = [stems(t + " " + m.get("section", "")) for t, m in zip(texts, metas)]
+        df = Counter(s for toks in tokens for s in set(toks))
+        n = max(1, len(tokens))
+        idf = {s: math.log((n + 1) / (c + 0.5)) for s, c in df.items()}
+        bm25 = None
+        if tokens:
+            bm25 = bm25s.BM25()
+            bm25.index(tokens, show_progress=False)
+        docs = {r.doc_id: {"title": r.title, "source": r.source, "metadata": r.metadata}
+                for r in committed.values()}
+        return cls(generation, ids, texts, metas, [frozenset(stems(t)) for t in texts], idf,
+                   {(m["doc_id"], m["idx"]): i for i, m in enumerate(metas)}, bm25, docs)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def candidate(self, row: int) -> Candidate:
+        m = self.metas[row]
+        return Candidate(id=self.ids[row], text=self.texts[row], doc_id=m["doc_id"],
+                         source=m["source"], title=m["title"], section=m.get("section", ""),
+                         start=int(m["start"]), end=int(m["end"]), idx=int(m["idx"]),
+                         chunk=int(m["chunk"]), kind=m.get("kind", "paragraph"))
+
+
+class Retriever:
+    """Ranks the index's sentences for a question. Thread-safe; reloads on index changes."""
+
+    def __init__(self, index: Index, dense_k: int = 40, chunk_k: int = 8,
+                 keyword_k: int = 40) -> None:
+        self.index = index
+        self.dense_k, self.chunk_k, self.keyword_k = dense_k, chunk_k, keyword_k
+        self._table: SentenceTable | None = None
+        self._lock = threading.Lock()
+
+    def table(self) -> SentenceTable:
+        """The sentence table, reloaded if another writer changed the index."""
+        generation = self.index.generation()
+        with self._lock:
+            if self._table is None or self._table.generation != generation:
+                self._table = SentenceTable.load(self.index)
+            return self._table
+
+    def coverage(self, question_words: list[str], sentence_stems: frozenset[str],
+                 idf: dict[str, float]) -> float:
+        """IDF-weighted share of `question_words` whose stem occurs in the sentence."""
+        if not question_words:
+            return 0.0
+        default = max(idf.values(), default=1.0)
+        weights = {w: idf.get(stem(w), default) for w in question_words}
+        total = sum(weights.values()) or 1.0
+        return sum(v for w, v in weights.items() if stem(w) in sentence_stems) / total
+
+    def retrieve(self, query: str, limit: int = 30,
+                 allowed_docs: set[str] | None = None) -> list[Candidate]:
+        """Return up to `limit` candidate sentences for `query`, best first.
+
+        `allowed_docs` (doc ids), when given, restricts the candidates to those documents.
+        """
+        table = self.table()
+        if not len(table):
+            return []
+        qvec = self.index.embedder.encode([query])[0]
+        found: dict[int, Candidate] = {}
+
+        def take(row: int) -> Candidate:
+            if row not in found:
+                found[row] = table.candidate(row)
+            return found[row]
+
+        def allowed(meta: dict[str, Any]) -> bool:
+            return allowed_docs is None or meta["doc_id"] in allowed_docs
+
+        # Dense over sentences.
+        res = self.index.sentences.query(query_embeddings=[qvec.tolist()],
+                                         n_results=min(self.dense_k, len(table)),
+                                         include=["metadatas", "distances"])
+        for meta, dist in zip(res["metadatas"][0], res["distances"][0]):
+            row = table.position.get((meta["doc_id"], meta["idx"]))
+            if row is not None and table.ids[row].split(":")[1] == meta["sha"] and allowed(meta):
+                take(row).dense = 1.0 - float(dist)
+        # Dense over chunks: every sentence of a close chunk becomes a candidate.
+        res = self.index.chunks.query(query_embeddings=[qvec.tolist()],
+                                      n_results=self.chunk_k, include=["metadatas", "distances"])
+        for meta, dist in zip(res["metadatas"][0], res["distances"][0]):
+            if not allowed(meta):
+                continue
+            for idx in range(int(meta["first"]), int(meta["last"]) + 1):
+                row = table.position.get((meta["doc_id"], idx))
+                if row is not None and table.ids[row].split(":")[1] == meta["sha"]:
+                    cand = take(row)
+                    cand.chunk_dense = max(cand.chunk_dense, 1.0 - float(dist))
+        # BM25 over sentences.
+        qstems = stems(query)
+        if table.bm25 is not None and qstems:
+            scores = table.bm25.get_scores(qstems)
+            top = np.argsort(-scores)[: self.keyword_k]
+            best = float(scores[top[0]]) if len(top) else 0.0
+            for row in top:
+                if scores[row] > 0 and allowed(table.metas[row]):
+                    take(int(row)).bm25 = float(scores[row]) / (best or 1.0)
+        self._fill_dense(found, qvec)
+        qwords = content_words(query)
+        for row, cand in found.items():
+            cand.coverage = self.coverage(qwords, table.stems[row], table.idf)
+            cand.score = (0.55 * cand.dense + 0.25 * cand.coverage
+                          + 0.10 * cand.chunk_dense + 0.10 * cand.bm25)
+        return sorted(found.values(), key=lambda c: -c.score)[:limit]
+
+    def _fill_dense(self, found: dict[int, Candidate], qvec: np.ndarray) -> None:
+        """Cosine similarity for candidates that dense search did not return."""
+        missing = [c for c in found.values() if c.dense == 0.0]
+        if not missing:
+            return
+        got = self.index.sentences.get(ids=[c.id for c in missing], include=["embeddings"])
+        vectors = dict(zip(got["ids"], got["embeddings"]))
+        for cand in missing:
+            if cand.id in vectors:
+                cand.dense = float(np.dot(np.asarray(vectors[cand.id]), qvec))
+
+
+class SitrepRetriever(BaseRetriever):
+    """LangChain retriever over a Sitrep index: returns candidate sentences as Documents.
+
+    Each Document's page_content is the verbatim sentence; metadata carries source, doc_id,
+    title, section, start, end and the ranking score.
+    """
+
+    retriever: Any
+    k: int = 5
+
+    def _get_relevant_documents(self, query: str, *,
+                                run_manager: CallbackManagerForRetrieverRun) -> list[LCDocument]:
+        return [LCDocument(page_content=c.text,
+                           metadata={"source": c.source, "doc_id": c.doc_id, "title": c.title,
+                                     "section": c.section, "start": c.start, "end": c.end,
+                                     "score": round(c.score, 4)})
+                for c in self.retriever.retrieve(query, limit=self.k)]
+
+
+__all__ = ["Candidate", "Retriever", "SentenceTable", "SitrepRetriever", "META_ID"]

@@ -1,0 +1,84 @@
+"""Lexical helpers shared by retrieval and answering: tokens, stems, stopwords, numbers.
+
+All functions are pure: text in, tokens or values out.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:[.,][0-9]{3})*(?:\.[0-9]+)?|[a-z0-9]+")
+_NUMBER = re.compile(
+    r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?:\s*(thousand|million|billion|trillion))?",
+    re.I)
+_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+
+STOPWORDS = frozenset("""
+a about above after again against all am an and any are aren't as at be because been before
+being below between both but by can could did do does doing down during each few for from
+further had has have having he her here hers herself him himself his how i if in into is it its
+itself just let me more most my myself no nor not now of off on once only or other our ours
+ourselves out over own same she should so some such than that the their theirs them themselves
+then there these they this those through to too under until up very was we were what when where
+which while who whom why will with would you your yours yourself yourselves s t don did didn
+doesn isn wasn weren won wouldn shouldn also ever get got gets tell told say says said know
+much many way ve re ll d m
+""".split())
+
+# Words that frame a question rather than name what it is about.
+QUESTION_WORDS = frozenset("""
+what whats who whom whose which when where why how many much number numbers figure figures
+amount count total kind type sort name names please tell give explain describe list happen
+happened happening anything something thing things roughly approximately around about exactly
+estimated estimate the according source sources corpus document documents article mention
+mentioned mentions say says said do does did
+""".split())
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def normalize(text: str) -> str:
+    """Lower-case, with typographic quotes folded to ASCII."""
+    return (text.lower().replace("’", "'").replace("‘", "'").replace("“", '"')
+            .replace("”", '"').replace("–", "-").replace("—", "-"))
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens; numbers keep their digits without thousands separators."""
+    text = normalize(text).replace("'s ", " ").replace("'", "")
+    return [t.replace(",", "") if t[0].isdigit() else t for t in _TOKEN.findall(text)]
+
+
+def stem(word: str) -> str:
+    return _stemmer().stemWord(word)
+
+
+def stems(text: str) -> list[str]:
+    """Stemmed word tokens, stopwords kept (BM25 weighs them down itself)."""
+    return _stemmer().stemWords(words(text))
+
+
+def content_words(text: str) -> list[str]:
+    """Word tokens that carry meaning: no stopwords or question-framing words, de-duplicated."""
+    seen: dict[str, None] = {}
+    for word in words(text):
+        if word not in STOPWORDS and word not in QUESTION_WORDS and len(word) > 1:
+            seen.setdefault(word, None)
+    return list(seen)
+
+
+def numbers_in(text: str) -> list[tuple[float, int, int]]:
+    """Numeric values in `text` with their (start, end) spans: "12,000" → 12000.0."""
+    found = []
+    for match in _NUMBER.finditer(text):
+        value = float(match.group(1).replace(",", "") + (match.group(2) or ""))
+        if match.group(3):
+            value *= _SCALE[match.group(3).lower()]
+        found.append((value, match.start(), match.end()))
+    return found

@@ -1,0 +1,49 @@
+"""Shared fixtures: a real index of docs/ (real model, embedded Chroma) in a tmp dir."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import rag  # noqa: F401  (offline environment first)
+from rag.config import Settings, load_settings
+from rag.engine import Engine
+from rag.index import Index
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+
+
+def make_settings(index_dir: Path, **overrides) -> Settings:
+    """Settings pointing at `index_dir`, ignoring any SITREP_INDEX of the caller."""
+    from dataclasses import replace
+
+    return replace(load_settings(), index_dir=index_dir, **overrides)
+
+
+@pytest.fixture(scope="session")
+def docs_copy(tmp_path_factory) -> Path:
+    """A private copy of docs/ (tests may read offsets from it)."""
+    target = tmp_path_factory.mktemp("corpus") / "docs"
+    shutil.copytree(DOCS, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def engine(tmp_path_factory, docs_copy) -> Engine:
+    """An engine over a fresh index of the shipped corpus."""
+    settings = make_settings(tmp_path_factory.mktemp("index"))
+    index = Index(settings)
+    report = index.ingest([docs_copy])
+    assert report.added and not report.errors
+    eng = Engine(settings, index)
+    eng.warm_up()
+    return eng
+
+
+@pytest.fixture
+def fresh_index(tmp_path) -> Index:
+    """An empty index in a tmp dir, sharing the process's loaded model."""
+    return Index(make_settings(tmp_path / "index"))

@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlparse
@@ -30,6 +32,13 @@ class Settings:
     max_file_mb: float = 20.0
     max_question_chars: int = 2000
     chunk_tokens: int = 200
+    # HTTP API and widget (see rag/api.py, rag/access.py).
+    cors_origins: tuple[str, ...] = ()  # origins allowed to embed the widget / call the API
+    api_tokens: dict[str, frozenset[str]] = field(default_factory=dict)  # token → groups
+    basic_auth: dict[str, frozenset[str]] = field(default_factory=dict)  # "user:pw" → groups
+    rate_limit: int = 60  # requests per minute per client; 0 turns the limit off
+    max_body_bytes: int = 65_536
+    log_questions: bool = False  # put the question text in the request log
     extra: dict[str, str] = field(default_factory=dict)
 
     def with_index(self, index_dir: str | Path | None) -> "Settings":
@@ -61,6 +70,81 @@ def _float(env: dict[str, str], name: str, default: float, low: float, high: flo
     if not low <= value <= high:
         raise ConfigError(f"{name}={value} is out of range ({low}..{high})")
     return value
+
+
+def _origins(env: dict[str, str]) -> tuple[str, ...]:
+    """SITREP_CORS_ORIGINS: comma-separated origins such as https://intranet.example:8443."""
+    origins = []
+    for raw in env.get("SITREP_CORS_ORIGINS", "").split(","):
+        origin = raw.strip().rstrip("/")
+        if not origin:
+            continue
+        parsed = urlparse(origin)
+        if (parsed.scheme not in ("http", "https") or not parsed.hostname
+                or parsed.path or parsed.query or parsed.fragment):
+            raise ConfigError(f"SITREP_CORS_ORIGINS entry {origin!r} must be an origin like "
+                              "https://intranet.example or http://127.0.0.1:8080 (no path)")
+        origins.append(origin.lower())
+    return tuple(origins)
+
+
+_GROUP = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+def _credentials(env: dict[str, str], name: str, min_secret: int) -> dict[str, frozenset[str]]:
+    """Secret → groups, from "secret=group1|group2,secret2" or a JSON file {"secret": [groups]}.
+
+    Error messages name the entry by position, never by value: the values are secrets.
+    """
+    raw = env.get(name, "").strip()
+    if not raw:
+        return {}
+    if raw.endswith(".json") or raw.startswith(("/", "./")):
+        try:
+            data = json.loads(Path(raw).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"{name}: cannot read the JSON file {raw!r} ({exc})") from None
+        if not isinstance(data, dict) or not all(
+                isinstance(g, list) and all(isinstance(x, str) for x in g) for g in data.values()):
+            raise ConfigError(f'{name}: {raw!r} must hold {{"secret": ["group", ...], ...}}')
+        pairs = [(str(k), list(v)) for k, v in data.items()]
+    else:
+        pairs = []
+        for entry in raw.split(","):
+            secret, _, groups = entry.strip().partition("=")
+            pairs.append((secret, [g for g in groups.split("|") if g]))
+    result = {}
+    for position, (secret, groups) in enumerate(pairs, 1):
+        if len(secret) < min_secret or any(ch.isspace() for ch in secret):
+            raise ConfigError(
+                f"{name} entry {position}: the secret must be {min_secret}+ characters without "
+                "spaces; make one with: python -c 'import secrets; print(secrets.token_urlsafe(24))'")
+        bad = [g for g in groups if not _GROUP.match(g)]
+        if bad:
+            raise ConfigError(f"{name} entry {position}: group names may use letters, digits, "
+                              f"'_', '.' and '-' only (got {bad[0]!r})")
+        result[secret] = frozenset(groups)
+    return result
+
+
+def _basic_auth(env: dict[str, str]) -> dict[str, frozenset[str]]:
+    """SITREP_BASIC_AUTH: "user:password=group1|group2,..." (or a JSON file), password 8+."""
+    users = _credentials(env, "SITREP_BASIC_AUTH", 3)
+    for position, secret in enumerate(users, 1):
+        user, _, password = secret.partition(":")
+        if not user or len(password) < 8:
+            raise ConfigError(f"SITREP_BASIC_AUTH entry {position} must look like "
+                              "user:password (password 8+ characters)")
+    return users
+
+
+def _bool(env: dict[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name}={raw!r} must be 1/true/yes/on or 0/false/no/off")
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -95,5 +179,11 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         max_file_mb=_float(env, "SITREP_MAX_FILE_MB", 20.0, 0.001, 1024.0),
         max_question_chars=_int(env, "SITREP_MAX_QUESTION_CHARS", 2000, 10, 100_000),
         chunk_tokens=_int(env, "SITREP_CHUNK_TOKENS", 200, 32, 256),
+        cors_origins=_origins(env),
+        api_tokens=_credentials(env, "SITREP_API_TOKENS", 16),
+        basic_auth=_basic_auth(env),
+        rate_limit=_int(env, "SITREP_RATE_LIMIT", 60, 0, 1_000_000),
+        max_body_bytes=_int(env, "SITREP_MAX_BODY_BYTES", 65_536, 1024, 100_000_000),
+        log_questions=_bool(env, "SITREP_LOG_QUESTIONS"),
         extra={k: v for k, v in env.items() if k.startswith("SITREP_")},
     )

@@ -16,8 +16,8 @@ import numpy as np
 from rag import nlp
 from rag.embeddings import Embedder
 from rag.question import PERSONS, PLACES, QuestionInfo
-from rag.retrieve import Candidate
-from rag.text import normalize, numbers_in, stem, stems, words
+from rag.retrieve import Candidate, SentenceTable
+from rag.text import content_words, normalize, numbers_in, stem, stems, words
 
 MAX_CITATIONS = 3
 # Words that carry no topic of their own; a question may use them without the evidence doing so.
@@ -38,6 +38,9 @@ _COUNT_WORDS = re.compile(r"\b(?:thousands|hundreds|dozens|millions|tens of thou
                           r" thousand|a few thousand)\b", re.I)
 _UNIT_TAIL = re.compile(r"^\s*((?:[A-Z][\w’'-]*\s+){0,3}(?:[a-z%][\w’'-]*))")
 _ROLE_HEAD = re.compile(r"((?:[A-Z][\w’'.-]*\s+){1,6})$")
+_WHEN = re.compile(r"\b(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)days?|(?:January|February|"
+                   r"March|April|May|June|July|August|September|October|November|December)"
+                   r"(?:\s+\d{1,2})?(?:,?\s+\d{4})?|1[5-9]\d\d|20\d\d)\b")
 _DATE_HINT = re.compile(r"\b(?:1[5-9]\d\d|20\d\d|January|February|March|April|May|June|July|"
                         r"August|September|October|November|December)\b")
 
@@ -49,6 +52,7 @@ class Evidence:
     candidate: Candidate
     value: str = ""  # the answer span as it reads in the sentence
     key: str = ""  # normalised value for comparison ("12000", "sergei shoigu")
+    fit: int = 0  # how well the value fits what the question asks (see answer_span)
 
 
 @dataclass
@@ -65,25 +69,64 @@ class Composition:
 # ---- answer spans ------------------------------------------------------------------------
 
 
-def _number_span(cand: Candidate, question: str) -> tuple[str, str] | None:
-    """The figure in a sentence with its qualifier and unit: ("around 12,000 troops", "12000")."""
+_DURATION = "day days week weeks month months year years hour hours minute minutes decades"
+# Units that answer a kind of "how …" question: "how tall" wants metres, not kilometres of road.
+_UNIT_CUES: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
+    (re.compile(cue, re.I), frozenset(stem(w) for w in units.split())) for cue, units in (
+        (r"\bhow (?:tall|high|deep)\b|\b(?:height|depth|elevation)\b",
+         "metres metre meters meter feet foot ft m"),
+        (r"\bhow (?:long|far)\b|\b(?:length|distance)\b",
+         "kilometres kilometre km miles mile metres " + _DURATION),
+        (r"\bhow often\b|\bfrequen", "minutes minute hours hour every daily weekly"),
+        (r"\bhow much\b.*\b(?:cost|pay|paid|spend|spent|worth)\b|\b(?:cost|price|worth|value)\b",
+         "dollars dollar euros euro pounds yuan rubles usd eur billion million"),
+        (r"\bhow old\b|\bage\b", "years year old aged"),
+    ))
+
+
+def _expected_units(question: str) -> frozenset[str]:
+    """Unit stems that answer the question's kind of measure (empty when any will do)."""
+    return frozenset().union(*(units for cue, units in _UNIT_CUES if cue.search(question)))
+
+
+def _number_span(cand: Candidate, question: str) -> tuple[str, str, int] | None:
+    """The figure in a sentence with its qualifier and unit, and how well it fits the question.
+
+    Returns (span, key, fit) — e.g. ("around 12,000 troops", "12000", 2) — where fit is 2 when
+    the words around the figure name what the question counts, 1 when they share another
+    question word, 0 otherwise; None when the sentence has no figure.
+    """
     qnums = {v for v, _, _ in numbers_in(question)}
+    qstems = {stem(w) for w in content_words(question)}
+    counted = _counted_noun(question)
+    units = _expected_units(question)
     text = cand.text
-    for value, start, end in numbers_in(text):
-        if value in qnums or (_DATE_HINT.fullmatch(text[start:end]) and 1500 < value < 2100):
-            continue  # a number the question already has, or a year, is not the answer
+    best: tuple[str, str, int] | None = None
+    spans = [(f"{v:g}", s, e) for v, s, e in numbers_in(text)
+             if v not in qnums and not (_DATE_HINT.fullmatch(text[s:e]) and 1500 < v < 2100)]
+    spans += [(normalize(m.group(0)), m.start(), m.end()) for m in _COUNT_WORDS.finditer(text)]
+    for key, start, end in sorted(spans, key=lambda x: x[1]):
         qual = _QUALIFIER.search(text[:start])
         begin = qual.start() if qual else start
         tail = _UNIT_TAIL.match(text[end:])
         stop = end + (tail.end() if tail and not _is_function_word(tail.group(1)) else 0)
-        key = f"{value:g}"
-        return text[begin:stop].strip(" ,;:"), key
-    match = _COUNT_WORDS.search(text)
-    if match:
-        tail = _UNIT_TAIL.match(text[match.end():])
-        stop = match.end() + (tail.end() if tail and not _is_function_word(tail.group(1)) else 0)
-        return text[match.start():stop].strip(" ,;:"), normalize(match.group(0))
-    return None
+        near = {stem(w) for w in words(text[max(0, start - 40):end + 40])}
+        fit = 2 if (counted and counted in near) or near & units else int(bool(near & qstems))
+        if best is None or fit > best[2]:
+            best = (text[begin:stop].strip(" ,;:"), key, fit)
+    return best
+
+
+def _counted_word(question: str) -> str:
+    """What a "how many …" question counts ("how many North Korean soldiers" → "soldiers")."""
+    match = re.search(r"\bhow many\s+((?:[a-z’'-]+\s+){0,2}?[a-z’'-]+s)\b", question.lower())
+    return match.group(1).split()[-1] if match else ""
+
+
+def _counted_noun(question: str) -> str:
+    """The stem of the counted word ("soldiers" → "soldier"), or ""."""
+    word = _counted_word(question)
+    return stem(word) if word else ""
 
 
 def _is_function_word(phrase: str) -> bool:
@@ -92,65 +135,144 @@ def _is_function_word(phrase: str) -> bool:
                     "be", "been", "will", "the", "a", "that", "for", "on", "with", "from"}
 
 
-def _entity_span(cand: Candidate, question: str, labels: set[str]) -> tuple[str, str] | None:
-    """The first entity of `labels` in the sentence that the question does not already name."""
+def _entity_span(text: str, question: str, labels: set[str]) -> tuple[str, str, int] | None:
+    """The first entity of `labels` in `text` that the question does not already name."""
     qwords = set(words(question))
-    for ent in nlp.entities(cand.text):
-        if ent.label not in labels:
-            continue
-        if set(words(ent.text)) <= qwords:
+    for ent in nlp.entities(text):
+        if ent.label not in labels or set(words(ent.text)) <= qwords:
             continue
         value = ent.text
         if ent.label in PERSONS:
-            role = _ROLE_HEAD.search(cand.text[:ent.start])
+            role = _ROLE_HEAD.search(text[:ent.start])
             if role and role.group(1).split()[0] not in {"The", "A", "An", "During", "In"}:
                 value = f"{ent.text} ({role.group(1).strip()})"
-        return value, normalize(ent.text)
+        return value, normalize(ent.text), 1
     return None
 
 
-def answer_span(info: QuestionInfo, cand: Candidate) -> tuple[str, str] | None:
-    """The value a sentence gives for what the question asks, or None if it gives none."""
+def _name_span(text: str, question: str) -> tuple[str, str, int] | None:
+    """A capitalised multi-word name the question does not contain (NER misses rare names)."""
+    qwords = set(words(question))
+    for match in _NAME.finditer(text):
+        name = match.group(0)
+        if match.start() > 0 and not set(words(name)) <= qwords and \
+                not _DATE_HINT.search(name):
+            return name, normalize(name), 0
+    return None
+
+
+def answer_span(info: QuestionInfo, cand: Candidate,
+                context: str = "") -> tuple[str, str, int] | None:
+    """The value a sentence gives for what the question asks, or None if it gives none.
+
+    `context` (the sentence with its neighbours) lets a sentence that says "She …" give the
+    name from the sentence before it.
+    """
     if info.qtype == "number":
         return _number_span(cand, info.text)
+    text = cand.text
     if info.qtype == "person":
-        return (_entity_span(cand, info.text, PERSONS)
-                or _entity_span(cand, info.text, {"ORG", "NORP"}))
+        found = (_entity_span(text, info.text, PERSONS) or _name_span(text, info.text)
+                 or _entity_span(text, info.text, {"ORG", "NORP"}))
+        if not found and re.match(r"(?:He|She|They)\b", text) and context:
+            found = _entity_span(context, info.text, PERSONS) or _name_span(context, info.text)
+        return found
     if info.qtype == "date":
-        return _entity_span(cand, info.text, {"DATE", "TIME"})
+        found = _entity_span(text, info.text, {"DATE", "TIME"})
+        if not found:
+            match = _WHEN.search(text)
+            found = (match.group(0), normalize(match.group(0)), 0) if match else None
+        return found
     if info.qtype == "place":
-        return _entity_span(cand, info.text, PLACES)
+        return _entity_span(text, info.text, PLACES)
     return None
 
 
 # ---- answerability ---------------------------------------------------------------------------
 
+# Measures a question can ask about that a nearby figure of another kind must not answer:
+# a count of troops deployed is no count of troops killed. Each family matches its own members.
+MEASURE_FAMILIES: tuple[frozenset[str], ...] = tuple(frozenset(stem(w) for w in family.split())
+                                                     for family in (
+    "die died dies dying death deaths dead deadly kill killed killing fatal fatalities "
+    "casualty casualties toll",
+    "wound wounded injure injured injuries injury hurt",
+    "capture captured prisoner prisoners surrender",
+    "cost costs price prices paid pay paying spend spent budget fee fees expensive cheap "
+    "euros dollars",
+    "revenue revenues earn earns earned income profit profits sales",
+    "fine fined fines penalty penalties",
+    "speed fast faster kmh mph",
+    "salary salaries wage wages",
+    "arrest arrested arrests detained",
+    "population inhabitants residents",
+))
+_NAME = re.compile(r"\b(?:[A-Z][a-z’'-]+|[A-Z]{2,})(?:[ \t]+(?:[A-Z][a-z’'-]+|[A-Z]{2,}|de|van|von|"
+                   r"der|II|III|IV))+\b")
 
-def unsupported_words(info: QuestionInfo, top: Candidate, context: str,
-                      embedder: Embedder) -> list[str]:
-    """Question words the evidence does not support, lexically or in meaning.
 
-    A word is supported when its stem occurs in the context, or when dropping it from the
-    question lowers the question's similarity to the sentence (the sentence was matching it).
+def _measure_stems(text: str) -> set[str]:
+    found = set(stems(text))
+    return {s for family in MEASURE_FAMILIES for s in family if s in found}
+
+
+def unanswered_because(info: QuestionInfo, top: Candidate, context: str,
+                       doc_vocab: frozenset[str] | None,
+                       embedder: Embedder | None = None) -> str:
+    """Why the best evidence does not answer the question ("" when it may).
+
+    Checks that are precise rather than fuzzy: numbers the question names (years) must be in
+    the evidence; names the question uses must occur in the evidence's document; a measure the
+    question asks about (deaths, cost, speed…) must be what the evidence talks about.
     """
-    context_stems = set(stems(context))
-    candidates = [w for w in info.words if w not in GENERIC and stem(w) not in context_stems
-                  and not w.isdigit()]
-    if not candidates:
-        return []
-    context_words = [w for w in set(words(context)) if len(w) > 2 and not w.isdigit()]
-    vectors = embedder.word_vectors(candidates + context_words)
-    matrix = np.stack([vectors[w] for w in context_words]) if context_words else None
-    ablated = [re.sub(rf"\b{re.escape(w)}\b", " ", normalize(info.text)) for w in candidates]
-    encoded = embedder.encode([normalize(info.text), top.text] + ablated)
-    base = float(encoded[0] @ encoded[1])
-    missing = []
-    for word, vec in zip(candidates, encoded[2:]):
-        near = float(np.max(matrix @ vectors[word])) if matrix is not None else 0.0
-        drop = base - float(vec @ encoded[1])
-        if near < 0.7 and drop < 0.015:
-            missing.append(word)
-    return missing
+    context_words = set(words(context))
+    for value, start, end in numbers_in(info.text):
+        token = info.text[start:end].replace(",", "")
+        if token not in context_words and f"{value:g}" not in context_words:
+            return f"the evidence does not mention {info.text[start:end]}"
+    vocab = doc_vocab if doc_vocab is not None else frozenset(stems(context))
+    for name in _question_names(info.text):
+        missing = [w for w in words(name) if stem(w) not in vocab]
+        if missing and not _near_synonym(missing, context, embedder):
+            return f"the sources do not mention {name}"
+    asked = _measure_stems(info.text)
+    if asked:
+        given = _measure_stems(top.text)
+        for family in MEASURE_FAMILIES:
+            if asked & family and not given & family:
+                word = next(w for w in words(info.text) if stem(w) in family)
+                return f"the evidence does not give a figure for “{word}”"
+    return ""
+
+
+def _near_synonym(missing: list[str], context: str, embedder: Embedder | None) -> bool:
+    """True when every missing word has a close stand-in in the context ("Beijing" ~ "China")."""
+    if embedder is None:
+        return False
+    pool = [w for w in set(words(context)) if len(w) > 2 and not w.isdigit()]
+    if not pool:
+        return False
+    vectors = embedder.word_vectors(missing + pool)
+    matrix = np.stack([vectors[w] for w in pool])
+    return all(float(np.max(matrix @ vectors[w])) >= 0.7 for w in missing)
+
+
+def _counts_other_thing(counted: str, sentence: str, embedder: Embedder | None) -> bool:
+    """True when a "how many X" question meets a sentence whose words never name X."""
+    if not counted or stem(counted) in set(stems(sentence)) or embedder is None:
+        return False
+    pool = [w for w in set(words(sentence)) if len(w) > 2 and not w.isdigit()]
+    vectors = embedder.word_vectors([counted] + pool)
+    best = max((float(vectors[w] @ vectors[counted]) for w in pool), default=0.0)
+    return best < 0.6
+
+
+def _question_names(question: str) -> list[str]:
+    """Proper names in a question (capitalised words past the first), e.g. "Kim Jong Un"."""
+    body = question[1:] if question else ""
+    names = [m.group(0) for m in _NAME.finditer(body)]
+    singles = re.findall(r"(?<=\s)[A-Z][a-z]{2,}\b", body)
+    return names + [w for w in singles if not any(w in n for n in names)]
 
 
 # ---- composition -----------------------------------------------------------------------------
@@ -170,30 +292,48 @@ def _refs(evidence: list[Evidence]) -> str:
     return "".join(f"[{n}]" for n in range(1, len(evidence) + 1))
 
 
-def compose(info: QuestionInfo, candidates: list[Candidate], embedder: Embedder,
+def compose(info: QuestionInfo, candidates: list[Candidate],
+            table: SentenceTable | None = None, embedder: Embedder | None = None,
             min_similarity: float = 0.25) -> Composition:
-    """Decide the answer for `info` from `candidates` (best first)."""
+    """Decide the answer for `info` from `candidates` (best first).
+
+    `table` gives each sentence its paragraph and each document its vocabulary; `embedder`
+    gives word vectors for near-synonyms. Without them the checks fall back to the sentence.
+    """
     if not candidates:
         return Composition(True, "The sources do not cover this: the index has no documents.",
                            reason="empty index")
+
+    def context(c: Candidate) -> str:
+        block = table.block_text(c.doc_id, c.idx) if table is not None else ""
+        return " ".join((c.title, c.section, block or c.text))
+
     typed = info.qtype in ("number", "person", "date", "place")
     pool = candidates[:12]
-    spans = {c.id: answer_span(info, c) for c in pool[:8]} if typed else {}
-    ranked = sorted(pool, key=lambda c: -(c.score + (0.08 if spans.get(c.id) else 0.0)))
+    spans = {c.id: answer_span(info, c, table.block_text(c.doc_id, c.idx) if table else "")
+             for c in pool[:10]} if typed else {}
+
+    def ranking(c: Candidate) -> float:
+        span = spans.get(c.id)
+        return c.score + (0.08 + 0.05 * span[2] if span else (-1.0 if typed else 0.0))
+
+    ranked = sorted(pool, key=lambda c: -ranking(c))
     top = ranked[0]
-    if top.dense < min_similarity and top.coverage < 0.5:
-        return _abstain(info, top, "nothing in the sources is close to the question")
-    if typed and not spans.get(top.id):
-        return _abstain(info, top, f"no {info.qtype} in the closest evidence")
-    missing = unsupported_words(info, top, _context(top, candidates), embedder)
-    if missing:
-        return _abstain(info, top, "the sources do not mention " + ", ".join(missing))
+    if pool[0].dense < min_similarity and pool[0].coverage < 0.5:
+        return _abstain(info, pool[0], "nothing in the sources is close to the question")
+    if typed and (not spans.get(top.id) or top.score < 0.7 * pool[0].score):
+        return _abstain(info, pool[0], f"no {info.qtype} in the closest evidence")
+    if info.qtype == "number" and spans[top.id][2] < 2 and \
+            _counts_other_thing(_counted_word(info.text), top.text, embedder):
+        return _abstain(info, top, f"the sources give no count of {_counted_word(info.text)}")
+    doc_vocab = table.docs.get(top.doc_id, {}).get("vocab") if table is not None else None
+    why = unanswered_because(info, top, context(top), doc_vocab, embedder)
+    if why:
+        return _abstain(info, top, why)
     evidence = _select(info, top, ranked, spans)
-    keys = {(e.candidate.doc_id, e.key) for e in evidence if e.key}
-    values_by_doc: dict[str, set[str]] = {}
-    for doc_id, key in keys:
-        values_by_doc.setdefault(key, set()).add(doc_id)
-    conflict = len(values_by_doc) > 1 and len({d for d, _ in keys}) > 1
+    keys = {(e.candidate.doc_id, e.key) for e in evidence if e.key and e.fit >= evidence[0].fit}
+    values = {key for _, key in keys}
+    conflict = len(values) > 1 and len({d for d, _ in keys}) > 1
     return Composition(False, _bluf(info, evidence, conflict), evidence, conflict)
 
 
@@ -202,7 +342,7 @@ def _select(info: QuestionInfo, top: Candidate, ranked: list[Candidate],
     """The top sentence plus up to two that support the same answer (or contradict it)."""
     def evidence(c: Candidate) -> Evidence:
         span = spans.get(c.id)
-        return Evidence(c, *(span if span else ("", "")))
+        return Evidence(c, *span) if span else Evidence(c)
 
     chosen = [evidence(top)]
     for cand in ranked[1:]:

@@ -25,6 +25,8 @@ _PRONOUNS = {
 }
 _ELLIPSIS = re.compile(r"^\s*(?:and|what about|how about|and what about|same for|also)\b[\s,]*",
                        re.I)
+_WH = re.compile(r"^\s*(?:what|who|whom|whose|when|where|why|how|which|is|are|was|were|did|"
+                 r"does|do)\b", re.I)
 _MARKUP = re.compile(r"\[\d+\]|\*\*|__|[#>*`]")
 
 
@@ -47,7 +49,7 @@ _TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("person", re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:which|what) (?:person|official|"
                           r"leader|minister|president|man|woman|people|company|organi[sz]ation|"
                           r"group|agency)\b", re.I)),
-    ("place", re.compile(r"^\s*where\b|\b(?:which|what) (?:country|city|region|place|town|"
+    ("place", re.compile(r"^\s*where\b|\b(?:which|what) (?:\w+ )?(?:country|city|region|place|town|"
                          r"province|state|area|river|island)\b", re.I)),
     ("reason", re.compile(r"^\s*why\b|\bwhat (?:is|was) the reason\b|\bfor what reason\b",
                           re.I)),
@@ -104,6 +106,9 @@ def resolve_followup(question: str, history: list[dict] | None) -> str:
     if not last_q and not entities:
         return question
     ellipsis = _ELLIPSIS.match(question)
+    if ellipsis and _WH.search(question[ellipsis.end():]):
+        # "and what do the experts want?" is a full question after a connective.
+        question, ellipsis = question[ellipsis.end():], None
     if ellipsis and last_q:
         rest = question[ellipsis.end():].strip(" ?.!")
         new = list(nlp.entities(rest)) or list(nlp.entities(rest.title()))

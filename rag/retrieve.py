@@ -83,13 +83,32 @@ class SentenceTable:
         if tokens:
             bm25 = bm25s.BM25()
             bm25.index(tokens, show_progress=False)
-        docs = {r.doc_id: {"title": r.title, "source": r.source, "metadata": r.metadata}
+        vocab: dict[str, set[str]] = {}
+        for toks, meta in zip(tokens, metas):
+            vocab.setdefault(meta["doc_id"], set()).update(toks)
+        docs = {r.doc_id: {"title": r.title, "source": r.source, "metadata": r.metadata,
+                           "vocab": frozenset(vocab.get(r.doc_id, set()) | set(stems(r.title)))}
                 for r in committed.values()}
         return cls(generation, ids, texts, metas, [frozenset(stems(t)) for t in texts], idf,
                    {(m["doc_id"], m["idx"]): i for i, m in enumerate(metas)}, bm25, docs)
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def block_text(self, doc_id: str, idx: int) -> str:
+        """The whole paragraph (or bullet) that sentence `idx` of `doc_id` belongs to."""
+        row = self.position.get((doc_id, idx))
+        if row is None:
+            return ""
+        block = self.metas[row].get("block")
+        first = last = row
+        while first > 0 and self.metas[first - 1]["doc_id"] == doc_id \
+                and self.metas[first - 1].get("block") == block:
+            first -= 1
+        while last + 1 < len(self.metas) and self.metas[last + 1]["doc_id"] == doc_id \
+                and self.metas[last + 1].get("block") == block:
+            last += 1
+        return " ".join(self.texts[first:last + 1])
 
     def candidate(self, row: int) -> Candidate:
         m = self.metas[row]

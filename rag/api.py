@@ -1,37 +1,233 @@
-"""The JSON HTTP API: `build_api(engine, settings)` returns a FastAPI app with `/api/*`."""
+"""The JSON HTTP API: `build_api(engine, settings)` returns a FastAPI app with `/api/*`.
+
+Routes: `POST /api/ask` (question + history → the answer object of the guide), `POST /api/brief`
+(when `rag.brief` exists), `GET /api/documents`, `GET /healthz`, `GET /widget.js`, and the
+OpenAPI schema at `/openapi.json`. Every error is JSON `{"error": "..."}`. The guards in
+`rag.guard` (log, CORS, size, auth, rate) wrap this app and whatever is mounted in it later (the
+Gradio UI). Each caller only ever sees the documents its groups allow (`rag.access`).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+import importlib.util
+import inspect
+import logging
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
-from fastapi import FastAPI
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException
 
 import rag
+from rag.access import ANONYMOUS, Caller, DocumentAccess
 from rag.config import Settings
 from rag.engine import Engine, QuestionError
+from rag.guard import install_guards
+
+WIDGET = Path(__file__).parent / "static" / "widget.js"
+log = logging.getLogger("sitrep.api")
+
+
+def _unicode(text: str) -> str:
+    """Refuse lone surrogates (valid JSON escapes, but not text the model can encode)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text (no lone surrogate code points)") from None
+    return text
+
+
+Text = Annotated[str, AfterValidator(_unicode)]
+
+
+class Turn(BaseModel):
+    """One earlier chat turn."""
+
+    role: Literal["user", "assistant"]
+    content: Text
 
 
 class AskRequest(BaseModel):
-    question: str = Field(..., description="The question to answer")
-    history: list[dict[str, Any]] | None = Field(None, description="Earlier chat turns")
-    id: str | int | None = None
+    """A question, with the conversation so far for follow-ups."""
+
+    question: Text = Field(..., description="The question; at most SITREP_MAX_QUESTION_CHARS "
+                          "characters after whitespace is collapsed", examples=["How many troops?"])
+    history: list[Turn] = Field(default_factory=list, description="Earlier chat turns")
+    id: str | int | None = Field(None, description="Echoed back in the answer")
+
+
+class BriefRequest(BaseModel):
+    """A briefing on the whole corpus, or on a topic."""
+
+    topic: Text | None = Field(None, description="Optional topic; empty: the whole corpus")
+
+
+class Error(BaseModel):
+    """Every refusal and failure."""
+
+    error: str
+
+
+class CitationOut(BaseModel):
+    """A verbatim source sentence with its character offsets into the document."""
+
+    model_config = ConfigDict(extra="allow")
+    n: int
+    doc_id: str
+    source: str
+    title: str
+    sentence: str
+    start: int
+    end: int
+    score: float
+
+
+class AnswerOut(BaseModel):
+    """The answer object of the guide (more fields may be present)."""
+
+    model_config = ConfigDict(extra="allow")
+    id: str | int | None
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[CitationOut]
+    timings_ms: dict[str, float]
+
+
+class DocumentOut(BaseModel):
+    """One document the caller may see."""
+
+    doc_id: str
+    source: str
+    title: str
+    sentences: int
+    chunks: int
+    ingested_at: float
+    metadata: dict[str, Any]
+
+
+class DocumentsOut(BaseModel):
+    documents: list[DocumentOut]
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": Error, "description": text} for code, text in {
+        400: "malformed request", 401: "authentication required", 403: "origin not allowed",
+        413: "request body too large", 422: "invalid question or history",
+        429: "rate limit exceeded"}.items()}
+
+
+def _caller(request: Request) -> Caller:
+    return getattr(request.state, "caller", ANONYMOUS)
+
+
+def _validation_message(exc: RequestValidationError) -> tuple[int, str]:
+    """A one-line message naming each bad field; 400 when the body is not JSON at all."""
+    errors = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return 400, "request body is not valid JSON"
+    parts = []
+    for e in errors[:5]:
+        where = ".".join(str(p) for p in e.get("loc", ()) if p != "body") or "body"
+        parts.append(f"{where}: {e.get('msg', 'invalid')}")
+    return 422, "; ".join(parts)
+
+
+def _call_brief(engine: Engine, topic: str | None, allowed: set[str],
+                everything: bool) -> dict[str, Any] | None:
+    """`rag.brief.brief` over the `allowed` docs; None when it cannot be restricted to them.
+
+    Imported lazily: the brief is an optional module; without it the route answers 501. A brief
+    that cannot take `allowed_docs` only runs for callers who may see `everything`.
+    """
+    make = importlib.import_module("rag.brief").brief
+    if "allowed_docs" in inspect.signature(make).parameters:
+        result = make(engine, topic or None, allowed_docs=allowed)
+    elif everything:
+        result = make(engine, topic or None)
+    else:
+        return None
+    return result.to_dict() if hasattr(result, "to_dict") else result
 
 
 def build_api(engine: Engine, settings: Settings) -> FastAPI:
-    """FastAPI app with `/api/ask` and `/healthz`."""
-    app = FastAPI(title="Sitrep", version=rag.__version__)
+    """FastAPI app with the routes above and all guards installed."""
+    # No /docs or /redoc pages: they load Swagger/ReDoc from a CDN, and Sitrep stays offline.
+    app = FastAPI(title="Sitrep", version=rag.__version__, docs_url=None, redoc_url=None,
+                  description="Answers with exact citations from the indexed documents.")
+    access = DocumentAccess(engine.index)
+    install_guards(app, settings)
 
-    @app.get("/healthz")
-    def healthz() -> dict[str, Any]:
-        return {"status": "ok", "documents": len(engine.index.documents())}
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        status, message = _validation_message(exc)
+        return JSONResponse(status_code=status, content={"error": message})
 
-    @app.post("/api/ask")
-    def ask(request: AskRequest):
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        return JSONResponse(status_code=exc.status_code, content={"error": str(exc.detail)},
+                            headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def crash(request: Request, exc: Exception) -> JSONResponse:
+        # The traceback goes to the server log only: it may quote document text.
+        log.exception("unhandled error on %s", request.url.path)
+        return JSONResponse(status_code=500, content={"error": "internal error; the server "
+                                                      "log has the details"})
+
+    @app.get("/healthz", tags=["meta"])
+    def healthz() -> dict[str, str]:
+        """Liveness: the server is up (public, no document information)."""
+        return {"status": "ok", "version": rag.__version__}
+
+    @app.post("/api/ask", response_model=AnswerOut, responses=ERRORS, tags=["api"])
+    def ask(body: AskRequest, request: Request) -> JSONResponse:
+        """Answer a question from the documents the caller may see."""
+        turns = [t.model_dump() for t in body.history]
+        request.state.log = {"question_chars": len(body.question), "history_turns": len(turns),
+                             "question": body.question}
+        allowed = access.allowed_docs(_caller(request))
         try:
-            return engine.ask(request.question, request.history, request.id).to_dict()
+            answer = engine.ask(body.question, turns, body.id, allowed_docs=allowed).to_dict()
         except QuestionError as exc:
             return JSONResponse(status_code=422, content={"error": str(exc)})
+        request.state.log.update(citations=len(answer["citations"]),
+                                 abstained=answer["abstained"], documents=len(allowed))
+        return JSONResponse(answer)
+
+    @app.post("/api/brief", responses={**ERRORS, 501: {"model": Error, "description": "no brief module"}}, tags=["api"])
+    def brief(body: BriefRequest, request: Request) -> JSONResponse:
+        """A one-page brief on the corpus (or a topic) from the documents the caller may see."""
+        if importlib.util.find_spec("rag.brief") is None:
+            return JSONResponse(status_code=501, content={"error": "the brief is not available "
+                                                          "in this version of Sitrep"})
+        request.state.log = {"question_chars": len(body.topic or ""), "question": body.topic}
+        allowed = access.allowed_docs(_caller(request))
+        everything = len(allowed) == len(access.records())
+        result = _call_brief(engine, body.topic, allowed, everything)
+        if result is None:
+            return JSONResponse(status_code=403, content={
+                "error": "the brief is not available for this caller yet"})
+        return JSONResponse(result)
+
+    @app.get("/api/documents", response_model=DocumentsOut, responses=ERRORS, tags=["api"])
+    def documents(request: Request) -> DocumentsOut:
+        """The documents the caller may see."""
+        visible = access.visible(_caller(request))
+        request.state.log = {"documents": len(visible)}
+        return DocumentsOut(documents=[DocumentOut(
+            doc_id=r.doc_id, source=r.source, title=r.title, sentences=r.sentences,
+            chunks=r.chunks, ingested_at=r.ingested_at, metadata=r.metadata) for r in visible])
+
+    @app.get("/widget.js", include_in_schema=False)
+    def widget() -> FileResponse:
+        """The embeddable chat widget (one self-contained script)."""
+        return FileResponse(WIDGET, media_type="text/javascript; charset=utf-8",
+                            headers={"Cache-Control": "public, max-age=300",
+                                     "X-Content-Type-Options": "nosniff"})
 
     return app

@@ -1,0 +1,261 @@
+"""ASGI guards around the whole app (API, widget and Gradio UI): log, CORS, size, auth, rate.
+
+`install_guards(app, settings)` wraps a Starlette/FastAPI app, outermost first:
+
+- `RequestLog`: one JSON line per request on the `sitrep.requests` logger (method, path, status,
+  latency, caller name, counts the routes put in `scope["state"]["log"]`); never a header, a
+  query string or a secret; the question text only with SITREP_LOG_QUESTIONS.
+- `Cors`: allowed origins (SITREP_CORS_ORIGINS) and the app's own origin get CORS headers; any
+  other origin gets none, and its API calls and preflights are refused with 403.
+- `BodyLimit`: `/api/*` bodies over SITREP_MAX_BODY_BYTES → 413.
+- `Auth`: with credentials configured, everything but `PUBLIC_PATHS` needs a valid
+  bearer token or basic-auth pair → else 401. The `Caller` lands in `scope["state"]["caller"]`.
+- `RateLimit`: `/api/*` calls per minute per caller (or per IP when anonymous) → 429.
+
+Every refusal is JSON `{"error": "..."}`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections import deque
+from typing import Any, Awaitable, Callable, MutableMapping
+
+from starlette.applications import Starlette
+
+from rag.access import ANONYMOUS, auth_required, authenticate
+from rag.config import Settings
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+PUBLIC_PATHS = ("/healthz", "/widget.js", "/openapi.json")  # nothing about documents
+log = logging.getLogger("sitrep.requests")
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def _is_api(scope: Scope) -> bool:
+    return scope["path"].startswith("/api/")
+
+
+async def send_error(send: Send, status: int, message: str,
+                     headers: list[tuple[bytes, bytes]] = ()) -> None:
+    """Send a complete JSON `{"error": message}` response."""
+    body = json.dumps({"error": message}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()), *headers]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class RequestLog:
+    """One structured log line per HTTP request."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app, self.settings = app, settings
+        if not log.handlers:  # uvicorn configures only its own loggers; ours goes to stderr
+            handler = logging.StreamHandler()
+            handler.setFormatter(logging.Formatter("%(message)s"))
+            log.addHandler(handler)
+            log.setLevel(logging.INFO)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = time.perf_counter()
+        state = scope.setdefault("state", {})
+        status = {"code": 500}  # what a crash before any response start amounts to
+
+        async def send_logged(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_logged)
+        finally:
+            caller = state.get("caller")
+            line = {"event": "request", "method": scope["method"], "path": scope["path"],
+                    "status": status["code"],
+                    "ms": round((time.perf_counter() - started) * 1000, 1),
+                    "caller": caller.name if caller else None,
+                    "client": (scope.get("client") or ("?",))[0],
+                    "bytes_in": int(_header(scope, b"content-length") or 0)}
+            fields = dict(state.get("log", {}))
+            if not self.settings.log_questions:
+                fields.pop("question", None)
+            line.update(fields)
+            log.info(json.dumps(line, ensure_ascii=False))
+
+
+class Cors:
+    """CORS for the configured origins only; other origins get no CORS header at all."""
+
+    ALLOW_HEADERS = b"authorization, content-type"
+    ALLOW_METHODS = b"GET, POST, OPTIONS"
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app, self.origins = app, set(settings.cors_origins)
+
+    def allowed(self, scope: Scope, origin: str) -> bool:
+        host = _header(scope, b"host") or ""
+        own = f"{scope.get('scheme', 'http')}://{host}".lower()
+        return origin.lower() in self.origins or origin.lower() == own
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        origin = _header(scope, b"origin")
+        if scope["type"] != "http" or origin is None:
+            return await self.app(scope, receive, send)
+        allowed = self.allowed(scope, origin)
+        preflight = (scope["method"] == "OPTIONS"
+                     and _header(scope, b"access-control-request-method") is not None)
+        if not allowed and (preflight or _is_api(scope)):
+            return await send_error(send, 403, f"origin {origin} is not allowed to call this "
+                                    "API; add it to SITREP_CORS_ORIGINS")
+        cors = [(b"access-control-allow-origin", origin.encode("latin-1")),
+                (b"vary", b"Origin")] if allowed else []
+        if preflight:
+            await send({"type": "http.response.start", "status": 204, "headers": cors + [
+                (b"access-control-allow-methods", self.ALLOW_METHODS),
+                (b"access-control-allow-headers", self.ALLOW_HEADERS),
+                (b"access-control-max-age", b"600")]})
+            return await send({"type": "http.response.body", "body": b""})
+
+        async def send_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                # Drop whatever CORS headers an inner app (Gradio allows localhost) added, then
+                # add ours: only the configured origins ever see one.
+                kept = [(k, v) for k, v in message.get("headers", [])
+                        if not k.lower().startswith(b"access-control-") and k.lower() != b"vary"]
+                message = {**message, "headers": kept + cors}
+            await send(message)
+
+        await self.app(scope, receive, send_cors)
+
+
+class BodyLimit:
+    """Refuse `/api/*` request bodies over the configured size, declared or streamed."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app, self.limit = app, settings.max_body_bytes
+
+    def too_big(self, size: int) -> str:
+        return (f"request body is {size} bytes, over the {self.limit}-byte limit "
+                "(SITREP_MAX_BODY_BYTES)")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _is_api(scope):
+            return await self.app(scope, receive, send)
+        declared = _header(scope, b"content-length")
+        if declared and declared.isdigit() and int(declared) > self.limit:
+            return await send_error(send, 413, self.too_big(int(declared)))
+        # Read the body here (it is small by definition) so a chunked upload cannot get past.
+        chunks, size, more = [], 0, True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            more = message.get("more_body", False)
+            if size > self.limit:
+                return await send_error(send, 413, self.too_big(size) + " or more")
+        replayed = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed is None:
+                return await receive()
+            message, replayed = replayed, None
+            return message
+
+        await self.app(scope, replay, send)
+
+
+class Auth:
+    """Bearer-token or basic auth for everything but the public paths, when configured."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app, self.settings = app, settings
+        # Browsers show a login prompt for Basic, which is how people reach the UI.
+        scheme = b'Basic realm="Sitrep"' if settings.basic_auth else b'Bearer realm="Sitrep"'
+        self.challenge = [(b"www-authenticate", scheme)]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            return await self.app(scope, receive, send)
+        caller = authenticate(_header(scope, b"authorization"), self.settings)
+        if caller is None and scope["path"] in PUBLIC_PATHS:
+            caller = ANONYMOUS
+        if caller is None:
+            if scope["type"] == "websocket":
+                return await send({"type": "websocket.close", "code": 1008})
+            return await send_error(send, 401, "authentication required: send "
+                                    "'Authorization: Bearer <token>' (or basic auth)",
+                                    self.challenge)
+        scope.setdefault("state", {})["caller"] = caller
+        await self.app(scope, receive, send)
+
+
+class RateLimit:
+    """At most N `/api/*` calls per rolling minute per caller (per IP when anonymous)."""
+
+    WINDOW = 60.0
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app, self.limit = app, settings.rate_limit
+        self.calls: dict[str, deque[float]] = {}
+        self.lock = threading.Lock()
+
+    def key(self, scope: Scope) -> str:
+        caller = scope.get("state", {}).get("caller", ANONYMOUS)
+        if caller is ANONYMOUS or caller == ANONYMOUS:
+            return "ip:" + (scope.get("client") or ("?",))[0]
+        return caller.name
+
+    def wait(self, key: str, now: float) -> float:
+        """Record a call now; return 0, or the seconds until the caller may call again."""
+        with self.lock:
+            calls = self.calls.setdefault(key, deque())
+            while calls and calls[0] <= now - self.WINDOW:
+                calls.popleft()
+            if len(calls) >= self.limit:
+                return calls[0] + self.WINDOW - now
+            calls.append(now)
+            if len(self.calls) > 10_000:  # forget idle clients so memory stays bounded
+                self.calls = {k: v for k, v in self.calls.items() if v and v[-1] > now - 60}
+            return 0.0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.limit or not _is_api(scope):
+            return await self.app(scope, receive, send)
+        retry = self.wait(self.key(scope), time.monotonic())
+        if retry:
+            seconds = max(1, int(retry + 0.999))
+            return await send_error(send, 429, f"rate limit: at most {self.limit} API calls "
+                                    f"per minute per client; retry in {seconds} s",
+                                    [(b"retry-after", str(seconds).encode())])
+        await self.app(scope, receive, send)
+
+
+def install_guards(app: Starlette, settings: Settings) -> None:
+    """Add all guards to `app` (and so to anything later mounted in it), outermost first:
+    log, CORS, body size, auth, rate limit."""
+    for layer in (RateLimit, Auth, BodyLimit, Cors, RequestLog):
+        app.add_middleware(layer, settings=settings)  # each call wraps the previous ones
+
+
+__all__ = ["Auth", "BodyLimit", "Cors", "PUBLIC_PATHS", "RateLimit", "RequestLog",
+           "install_guards", "send_error"]

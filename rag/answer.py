@@ -111,7 +111,9 @@ def _number_span(cand: Candidate, question: str) -> tuple[str, str, int] | None:
         tail = _UNIT_TAIL.match(text[end:])
         stop = end + (tail.end() if tail and not _is_function_word(tail.group(1)) else 0)
         near = {stem(w) for w in words(text[max(0, start - 40):end + 40])}
-        fit = 2 if (counted and counted in near) or near & units else int(bool(near & qstems))
+        unit = {stem(w) for w in words(text[end:stop])}
+        fit = 3 if (counted and counted in unit) or unit & units else \
+            2 if (counted and counted in near) or near & units else int(bool(near & qstems))
         if best is None or fit > best[2]:
             best = (text[begin:stop].strip(" ,;:"), key, fit)
     return best
@@ -141,13 +143,21 @@ def _entity_span(text: str, question: str, labels: set[str]) -> tuple[str, str, 
     for ent in nlp.entities(text):
         if ent.label not in labels or set(words(ent.text)) <= qwords:
             continue
+        if ent.label in ("DATE", "TIME") and not _WHEN.search(ent.text):
+            continue  # "one year", "recently": a duration or vague time is not a date
         value = ent.text
         if ent.label in PERSONS:
             role = _ROLE_HEAD.search(text[:ent.start])
             if role and role.group(1).split()[0] not in {"The", "A", "An", "During", "In"}:
                 value = f"{ent.text} ({role.group(1).strip()})"
-        return value, normalize(ent.text), 1
+        return value, normalize(ent.text), 1 + _near_question(text, ent.start, ent.end, question)
     return None
+
+
+def _near_question(text: str, start: int, end: int, question: str) -> int:
+    """1 when a word of the question stands within 50 characters of text[start:end]."""
+    window = text[max(0, start - 50):start] + " " + text[end:end + 50]
+    return int(bool({stem(w) for w in words(window)} & {stem(w) for w in content_words(question)}))
 
 
 def _name_span(text: str, question: str) -> tuple[str, str, int] | None:
@@ -157,7 +167,8 @@ def _name_span(text: str, question: str) -> tuple[str, str, int] | None:
         name = match.group(0)
         if match.start() > 0 and not set(words(name)) <= qwords and \
                 not _DATE_HINT.search(name):
-            return name, normalize(name), 0
+            return name, normalize(name), _near_question(text, match.start(), match.end(),
+                                                         question)
     return None
 
 
@@ -181,7 +192,9 @@ def answer_span(info: QuestionInfo, cand: Candidate,
         found = _entity_span(text, info.text, {"DATE", "TIME"})
         if not found:
             match = _WHEN.search(text)
-            found = (match.group(0), normalize(match.group(0)), 0) if match else None
+            found = (match.group(0), normalize(match.group(0)),
+                     _near_question(text, match.start(), match.end(), info.text)) \
+                if match else None
         return found
     if info.qtype == "place":
         return _entity_span(text, info.text, PLACES)
@@ -227,6 +240,8 @@ def unanswered_because(info: QuestionInfo, top: Candidate, context: str,
     """
     context_words = set(words(context))
     for value, start, end in numbers_in(info.text):
+        if value < 100:
+            continue  # small numbers in questions are usually labels ("Line 4"), not facts
         token = info.text[start:end].replace(",", "")
         if token not in context_words and f"{value:g}" not in context_words:
             return f"the evidence does not mention {info.text[start:end]}"
@@ -309,25 +324,26 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
         return " ".join((c.title, c.section, block or c.text))
 
     typed = info.qtype in ("number", "person", "date", "place")
-    pool = candidates[:12]
+    pool = candidates[:15]
     spans = {c.id: answer_span(info, c, table.block_text(c.doc_id, c.idx) if table else "")
-             for c in pool[:10]} if typed else {}
+             for c in pool} if typed else {}
 
     def ranking(c: Candidate) -> float:
         span = spans.get(c.id)
-        return c.score + (0.08 + 0.05 * span[2] if span else (-1.0 if typed else 0.0))
+        return c.score + (0.08 + 0.1 * span[2] if span else (-1.0 if typed else 0.0))
 
     ranked = sorted(pool, key=lambda c: -ranking(c))
     top = ranked[0]
     if pool[0].dense < min_similarity and pool[0].coverage < 0.5:
         return _abstain(info, pool[0], "nothing in the sources is close to the question")
-    if typed and (not spans.get(top.id) or top.score < 0.7 * pool[0].score):
+    if typed and (not spans.get(top.id) or top.score < 0.6 * pool[0].score):
         return _abstain(info, pool[0], f"no {info.qtype} in the closest evidence")
     if info.qtype == "number" and spans[top.id][2] < 2 and \
             _counts_other_thing(_counted_word(info.text), top.text, embedder):
         return _abstain(info, top, f"the sources give no count of {_counted_word(info.text)}")
     doc_vocab = table.docs.get(top.doc_id, {}).get("vocab") if table is not None else None
-    why = unanswered_because(info, top, context(top), doc_vocab, embedder)
+    window = table.window_text(top.doc_id, top.idx) if table is not None else ""
+    why = unanswered_because(info, top, context(top) + " " + window, doc_vocab, embedder)
     if why:
         return _abstain(info, top, why)
     evidence = _select(info, top, ranked, spans)

@@ -95,6 +95,11 @@ class SentenceTable:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def window_text(self, doc_id: str, idx: int, before: int = 3, after: int = 1) -> str:
+        """Sentences idx-before … idx+after of one document, joined."""
+        rows = [self.position.get((doc_id, i)) for i in range(idx - before, idx + after + 1)]
+        return " ".join(self.texts[r] for r in rows if r is not None)
+
     def block_text(self, doc_id: str, idx: int) -> str:
         """The whole paragraph (or bullet) that sentence `idx` of `doc_id` belongs to."""
         row = self.position.get((doc_id, idx))

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from rag.api import build_api
 from rag.config import Settings, load_settings
 from rag.engine import Engine
-from rag.ui import build_ui
+from rag.ui import build_ui, mount_options
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -22,7 +22,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     settings = settings or load_settings()
     engine = engine or Engine(settings)
     engine.warm_up()
-    return gr.mount_gradio_app(build_api(engine, settings), build_ui(engine), path="/")
+    return gr.mount_gradio_app(build_api(engine, settings), build_ui(engine, settings),
+                               path="/", **mount_options(settings))
 
 
 def main() -> None:

@@ -47,3 +47,21 @@ def engine(tmp_path_factory, docs_copy) -> Engine:
 def fresh_index(tmp_path) -> Index:
     """An empty index in a tmp dir, sharing the process's loaded model."""
     return Index(make_settings(tmp_path / "index"))
+
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's headless Chromium driven by Playwright, one per test module (Playwright's sync
+    API allows one running instance per process, so it must close before the next starts)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
+                                             args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -32,6 +32,9 @@
     "*{box-sizing:border-box}" +
     ".root{position:fixed;" + vertical + ":20px;" + side + ":20px;z-index:2147483000;" +
     "font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;color:#1b1f24;" +
+    // Inherited properties the host page may set on our host element: reset them all.
+    "letter-spacing:normal;word-spacing:normal;text-transform:none;text-align:left;" +
+    "text-indent:0;white-space:normal;direction:ltr;visibility:visible;cursor:auto;" +
     "display:flex;flex-direction:column;align-items:flex-" + (side === "right" ? "end" : "start") + ";gap:10px}" +
     (vertical === "top" ? ".root{flex-direction:column-reverse}" : "") +
     ".launcher{border:0;border-radius:999px;background:var(--accent);color:#fff;cursor:pointer;" +
@@ -116,6 +119,8 @@
 
   var host = document.createElement("div");
   host.setAttribute("data-sitrep-widget", "");
+  // Inline !important beats any host rule that would hide or move our host element.
+  host.setAttribute("style", "all:initial !important;display:block !important");
   var shadow = host.attachShadow({ mode: "open" });
   var style = document.createElement("style");
   style.textContent = CSS_TEXT;

@@ -117,7 +117,9 @@ def resolve_followup(question: str, history: list[dict] | None) -> str:
         if new and old:
             return last_q[:old[0].start] + new[0].text + last_q[old[0].end:]
         return f"{last_q.rstrip(' ?.!')} {rest}?"
-    person = _first(entities, PERSONS) or _first(entities, {"ORG"})
+    person = _first(entities, PERSONS)
+    # Later sentences name a person by surname ("Shoigu"), so the surname retrieves best.
+    person = person.split()[-1] if person else _first(entities, {"ORG"})
     # "they/them" usually points back at what the user asked about, not at the answer.
     group = _first([e for e in asked + answer if e.text != person], GROUPS)
     place = _first(entities, PLACES)

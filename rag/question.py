@@ -46,7 +46,7 @@ _TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
         r"population|cost|price)\b", re.I)),
     ("date", re.compile(r"^\s*when\b|\b(?:what|which) (?:year|date|day|month|time|decade|"
                         r"century)\b|\bwhat year\b", re.I)),
-    ("person", re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:which|what) (?:person|official|"
+    ("person", re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:which|what) (?:\w+ )?(?:person|official|"
                           r"leader|minister|president|man|woman|people|company|organi[sz]ation|"
                           r"group|agency)\b", re.I)),
     ("place", re.compile(r"^\s*where\b|\b(?:which|what) (?:\w+ )?(?:country|city|region|place|town|"

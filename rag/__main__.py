@@ -177,6 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("doc")
     p.add_argument("--index")
     p.set_defaults(func=cmd_remove)
+    from rag.evaluate import command as eval_command
+
+    eval_command.add_parser(sub)
     return parser
 
 

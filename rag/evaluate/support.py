@@ -1,0 +1,121 @@
+"""ALCE-style citation checks without a language model: statements, support, needed citations.
+
+An answer is cut into *statements*: each stretch of answer text closed by a run of citation
+markers ("… [1][2]") is one statement citing those numbers; text with no marker after it is a
+statement citing nothing. `supported(statement, cited)` is a deterministic stand-in for an
+entailment model: every figure of the statement occurs (as a number) in the cited sentences, and
+every content word of the statement occurs (stemmed) in the cited sentences or their document
+titles and sections, apart from a few framing words the answer renderer adds.
+`judge_citations(answer)` returns one `StatementCheck` per statement with its support and, for
+each citation, whether it is needed (ALCE precision).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from rag.text import content_words, numbers_in, stem, stems
+
+_MARKERS = re.compile(r"(?:\s*\[\d+\])+")
+_NUMBER = re.compile(r"\[(\d+)\]")
+_MARKUP = re.compile(r"\*\*|__|`|^\s*[-*>#]+\s+", re.M)
+# Words an answer may use to frame its evidence without the evidence saying them
+# ("as the sources put it", "Sources disagree: X per <title>", "closest related evidence").
+FRAMING = frozenset(stem(w) for w in """
+put disagree disagrees per closest related evidence answer answers question questions
+""".split())
+
+
+@dataclass(frozen=True)
+class StatementCheck:
+    """One statement of an answer and how its citations bear on it."""
+
+    text: str
+    cited: tuple[int, ...]  # citation numbers after the statement
+    supported: bool  # the cited sentences together support it (ALCE recall)
+    needed: tuple[int, ...] = field(default=())  # citations that are not superfluous (precision)
+    missing: tuple[str, ...] = field(default=())  # words or figures the citations lack
+
+
+def statements(answer_text: str) -> list[tuple[str, tuple[int, ...]]]:
+    """Cut answer markdown into (statement text, cited numbers), in reading order."""
+    found: list[tuple[str, tuple[int, ...]]] = []
+    for line in answer_text.splitlines():
+        position = 0
+        for match in _MARKERS.finditer(line):
+            text = line[position:match.start()]
+            cited = tuple(int(n) for n in _NUMBER.findall(match.group(0)))
+            if _has_words(text):
+                found.append((_plain(text), cited))
+            elif found and found[-1][1]:  # "A [1] [2]"-style: markers joined to the statement
+                found[-1] = (found[-1][0], found[-1][1] + cited)
+            position = match.end()
+        tail = line[position:]
+        if _has_words(tail):
+            found.append((_plain(tail), ()))
+    return found
+
+
+def _has_words(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
+
+
+def _plain(text: str) -> str:
+    return " ".join(_MARKUP.sub(" ", text).split()).strip(" ;,:—-")
+
+
+def _context(citations: list[dict[str, Any]]) -> tuple[set[str], set[float]]:
+    """Stems and numbers a set of citations vouches for (sentences, their titles, sections)."""
+    sentences = " ".join(c.get("sentence", "") for c in citations)
+    labels = " ".join(f"{c.get('title', '')} {c.get('section', '')}" for c in citations)
+    vouched = f"{sentences} {labels}"
+    return set(stems(vouched)), {v for v, _, _ in numbers_in(vouched)}
+
+
+def missing_support(statement: str, citations: list[dict[str, Any]]) -> list[str]:
+    """The figures and content words of `statement` that `citations` do not contain."""
+    if not citations:
+        return ["(no citation)"]
+    known_stems, known_numbers = _context(citations)
+    lacking = [text for value, start, end in numbers_in(statement)
+               for text in [statement[start:end]]
+               if not any(_same_number(value, k) for k in known_numbers)]
+    for word in content_words(statement):
+        if word[0].isdigit():
+            continue  # figures were checked as numbers above
+        if stem(word) not in known_stems and stem(word) not in FRAMING:
+            lacking.append(word)
+    return lacking
+
+
+def supported(statement: str, citations: list[dict[str, Any]]) -> bool:
+    """True when `citations` together contain every figure and content word of `statement`."""
+    return not missing_support(statement, citations)
+
+
+def _same_number(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * max(abs(a), abs(b), 1.0)
+
+
+def judge_citations(answer: dict[str, Any]) -> list[StatementCheck]:
+    """Support and needed citations for every statement of an answer object.
+
+    A citation c of statement s is needed (ALCE) when s is supported by all its citations C and
+    either c alone supports s or C without c does not. A marker with no citation behind it
+    supports nothing.
+    """
+    by_number = {c["n"]: c for c in answer.get("citations", [])}
+    checks = []
+    for text, cited in statements(answer.get("answer", "")):
+        cites = [by_number[n] for n in cited if n in by_number]
+        lacking = missing_support(text, cites)
+        ok = not lacking and len(cites) == len(cited)
+        needed = tuple(
+            n for n in cited
+            if ok and n in by_number and (
+                supported(text, [by_number[n]])
+                or not supported(text, [by_number[m] for m in cited if m != n and m in by_number])))
+        checks.append(StatementCheck(text, cited, ok, needed, tuple(lacking)))
+    return checks

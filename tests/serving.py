@@ -128,7 +128,7 @@ class Server:
         self.port = port or free_port()
         self.url = f"http://{LOOPBACK}:{self.port}"
         config = uvicorn.Config(app, host=LOOPBACK, port=self.port, log_level="warning",
-                                access_log=False, lifespan="on")
+                                access_log=False, lifespan="on", timeout_graceful_shutdown=2)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -209,7 +209,7 @@ def test_schema_fuzzing_never_gets_a_5xx(secure, api_schema):
     seen: set[int] = set()
 
     @given(case=strategy)
-    @hsettings(max_examples=120, deadline=None, database=None,
+    @hsettings(max_examples=400, deadline=None, database=None,
                suppress_health_check=list(HealthCheck))
     def run(case):
         response = case.call(base_url=secure.url, headers=INTEL, timeout=120)
@@ -218,3 +218,15 @@ def test_schema_fuzzing_never_gets_a_5xx(secure, api_schema):
 
     run()
     assert 200 in seen and seen & {400, 422}  # both accepted and refused inputs were tried
+
+
+def test_gradio_client_as_in_the_readme(secure):
+    from gradio_client import Client
+
+    client = Client(secure.url + "/", headers=OPS, verbose=False)
+    client.predict("How many troops?", api_name="/post")
+    messages = client.predict(api_name="/answer")[0]
+    assert "12,000" in messages[-1]["content"][0]["text"]
+    # The UI applies the caller's access labels too.
+    client.predict("How many artillery shells did Operation Kestrel move?", api_name="/post")
+    assert "48,317" not in str(client.predict(api_name="/answer"))

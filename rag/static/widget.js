@@ -38,9 +38,11 @@
     "display:flex;flex-direction:column;align-items:flex-" + (side === "right" ? "end" : "start") + ";gap:10px}" +
     (vertical === "top" ? ".root{flex-direction:column-reverse}" : "") +
     ".launcher{border:0;border-radius:999px;background:var(--accent);color:#fff;cursor:pointer;" +
-    "font:600 15px/1 inherit;font-family:inherit;padding:13px 18px;box-shadow:0 4px 14px rgba(0,0,0,.25)}" +
+    "font:600 15px/1 inherit;font-family:inherit;padding:12px 18px 12px 14px;" +
+    "box-shadow:0 4px 14px rgba(0,0,0,.25);display:inline-flex;align-items:center;gap:8px}" +
+    ".launcher svg{width:20px;height:20px;fill:currentColor}" +
     ".launcher:focus-visible,button:focus-visible,textarea:focus-visible,.log:focus-visible{" +
-    "outline:3px solid #111;outline-offset:2px}" +
+    "outline:3px solid #0a3069;outline-offset:2px}" +
     ".panel{width:min(400px,calc(100vw - 40px));height:min(560px,calc(100vh - 100px));background:#fff;" +
     "border:1px solid #d0d7de;border-radius:12px;box-shadow:0 10px 30px rgba(0,0,0,.25);" +
     "display:flex;flex-direction:column;overflow:hidden}" +
@@ -53,7 +55,7 @@
     ".log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:10px;background:#f6f8fa}" +
     ".msg{max-width:92%;padding:8px 11px;border-radius:10px;white-space:pre-wrap;word-wrap:break-word}" +
     ".user{align-self:flex-end;background:var(--accent);color:#fff}" +
-    ".bot{align-self:flex-start;background:#fff;border:1px solid #d0d7de;white-space:normal}" +
+    ".bot{align-self:stretch;max-width:100%;background:#fff;border:1px solid #d0d7de;white-space:normal}" +
     ".bot p{margin:0 0 6px}.bot ul{margin:0 0 6px;padding-left:18px}.bot li{margin:0 0 4px}" +
     ".abstained{border-left:4px solid #9a6700}" +
     ".error{align-self:stretch;background:#fff1f0;border:1px solid #cf222e;color:#82071e}" +
@@ -117,6 +119,18 @@
     });
   }
 
+  // A speech-bubble icon drawn inline (no image request, no icon font).
+  function icon() {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    var path = svg.appendChild(document.createElementNS(ns, "path"));
+    path.setAttribute("d", "M4 4h16a2 2 0 0 1 2 2v9a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6" +
+                      "a2 2 0 0 1 2-2z");
+    return svg;
+  }
+
   var host = document.createElement("div");
   host.setAttribute("data-sitrep-widget", "");
   // Inline !important beats any host rule that would hide or move our host element.
@@ -128,7 +142,9 @@
 
   var root = el("div", "root");
   root.style.setProperty("--accent", accent);
-  var launcher = el("button", "launcher", "\u{1F4AC} " + title);
+  var launcher = el("button", "launcher");
+  launcher.appendChild(icon());
+  launcher.appendChild(document.createTextNode(title));
   launcher.type = "button";
   launcher.setAttribute("aria-expanded", "false");
   launcher.setAttribute("aria-controls", "sitrep-panel");
@@ -172,14 +188,25 @@
     (open ? input : launcher).focus();
   }
 
+  // Bring the start of the new message into view: an answer is read from its bottom line.
   function show(node) {
     logBox.appendChild(node);
-    logBox.scrollTop = logBox.scrollHeight;
+    logBox.scrollTop = Math.max(0, node.offsetTop - logBox.offsetTop - 8);
+  }
+
+  // The Sources list shows each cited sentence once, so drop the answer's evidence bullets
+  // that only repeat one.
+  function withoutRepeats(text, citations) {
+    return String(text).split("\n").filter(function (line) {
+      return !(/^\s*[-*] /.test(line) && (citations || []).some(function (c) {
+        return line.indexOf(c.sentence) >= 0;
+      }));
+    }).join("\n");
   }
 
   function showAnswer(answer) {
     var box = el("div", "msg bot" + (answer.abstained ? " abstained" : ""));
-    markdown(box, answer.answer);
+    markdown(box, withoutRepeats(answer.answer, answer.citations));
     sources(box, answer.citations);
     show(box);
   }

@@ -223,6 +223,13 @@ def build_api(engine: Engine, settings: Settings) -> FastAPI:
             doc_id=r.doc_id, source=r.source, title=r.title, sentences=r.sentences,
             chunks=r.chunks, ingested_at=r.ingested_at, metadata=r.metadata) for r in visible])
 
+    # Without this, unknown /api/* paths would fall through to the Gradio app mounted at `/`.
+    @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                   include_in_schema=False)
+    def unknown(rest: str, request: Request) -> JSONResponse:
+        return JSONResponse(status_code=404, content={
+            "error": f"no API route {request.method} /api/{rest}; see /openapi.json"})
+
     @app.get("/widget.js", include_in_schema=False)
     def widget() -> FileResponse:
         """The embeddable chat widget (one self-contained script)."""

@@ -138,8 +138,10 @@ class Cors:
                 # Drop whatever CORS headers an inner app (Gradio allows localhost) added, then
                 # add ours: only the configured origins ever see one.
                 kept = [(k, v) for k, v in message.get("headers", [])
-                        if not k.lower().startswith(b"access-control-") and k.lower() != b"vary"]
-                message = {**message, "headers": kept + cors}
+                        if not k.lower().startswith(b"access-control-")]
+                varies = any(k.lower() == b"vary" and b"origin" in v.lower() for k, v in kept)
+                message = {**message, "headers": kept + [
+                    h for h in cors if not (varies and h[0] == b"vary")]}
             await send(message)
 
         await self.app(scope, receive, send_cors)

@@ -98,6 +98,12 @@ def test_malformed_json_and_lone_surrogates(secure):
     assert response.status_code == 422 and "surrogate" in response.json()["error"]
 
 
+def test_unknown_api_routes_get_json_errors(secure):
+    for method, path in (("GET", "/api/ask"), ("POST", "/api/nope"), ("DELETE", "/api/documents")):
+        response = httpx.request(method, secure.url + path, headers=OPS)
+        assert response.status_code == 404 and "/openapi.json" in response.json()["error"]
+
+
 def test_body_size_limit_declared_and_streamed(secure):
     response = ask(secure, {"question": "troops " * 2000})
     assert response.status_code == 413 and "8192-byte limit" in response.json()["error"]

@@ -1,4 +1,4 @@
-"""Command line: `python -m rag ingest|ask|docs|remove ...` (see README for the contract).
+"""Command line: `python -m rag ingest|ask|docs|remove|brief ...` (see README for the contract).
 
 Exit codes: 0 success, 1 a user error (message on stderr), 2 bad usage.
 """
@@ -155,6 +155,15 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.brief import brief
+
+    result = brief(_open_engine(settings), args.topic)
+    print(json.dumps(result.to_dict(), ensure_ascii=False) if args.json
+          else result.to_markdown())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m rag", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -177,6 +186,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("doc")
     p.add_argument("--index")
     p.set_defaults(func=cmd_remove)
+    p = sub.add_parser("brief", help="a cited one-page brief on the corpus or a TOPIC")
+    p.add_argument("topic", nargs="?")
+    p.add_argument("--index")
+    p.add_argument("--json", action="store_true", help="print the brief as JSON")
+    p.set_defaults(func=cmd_brief)
     from rag.evaluate import command as eval_command
 
     eval_command.add_parser(sub)

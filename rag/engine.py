@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
-from rag import nlp
+from rag import nlp, tradecraft
 from rag.answer import Composition, compose
 from rag.config import Settings
 from rag.index import Index
@@ -39,6 +40,14 @@ class Citation:
     start: int
     end: int
     score: float
+    # Tradecraft (rag/tradecraft.py): the sentence's claim type and its document's grade.
+    claim_type: str = ""
+    grade: str = tradecraft.UNGRADED
+    reliability: str | None = None
+    credibility: int | None = None
+    date: str | None = None
+    url: str | None = None
+    source_name: str | None = None  # front matter `source`: who published the document
 
 
 @dataclass
@@ -54,6 +63,7 @@ class Answer:
     resolved_question: str = ""
     conflict: bool = False
     bluf: str = ""
+    confidence: str = ""  # ICD 203-style line in words; empty when abstained
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -121,13 +131,19 @@ class Engine:
         t_compose = time.perf_counter()
         comp = compose(info, candidates, self.index.embedder)
         done = time.perf_counter()
+        docs = self.retriever.table().docs
         citations = [Citation(n, c.doc_id, c.source, c.title, c.section, c.text, c.start,
-                              c.end, round(c.score, 4))
+                              c.end, round(c.score, 4), tradecraft.claim_type(c.text),
+                              **tradecraft.source_fields(docs.get(c.doc_id, {}).get("metadata")))
                      for n, c in enumerate((e.candidate for e in comp.evidence), 1)]
+        confidence = "" if comp.abstained else tradecraft.confidence_line(
+            [tradecraft.Cited(c.doc_id, c.source_name or Path(c.source).name, c.grade,
+                              c.claim_type) for c in citations], comp.conflict)
         return Answer(
-            id=id, question=text, answer=render(comp), abstained=comp.abstained,
-            citations=citations, resolved_question=resolved, conflict=comp.conflict,
-            bluf=comp.bluf,
+            id=id, question=text,
+            answer=render(comp) + (f"\n\n{confidence}" if confidence else ""),
+            abstained=comp.abstained, citations=citations, resolved_question=resolved,
+            conflict=comp.conflict, bluf=comp.bluf, confidence=confidence,
             timings_ms={"total": round((done - started) * 1000, 2),
                         "retrieve": round((t_compose - t_retrieve) * 1000, 2),
                         "compose": round((done - t_compose) * 1000, 2)},

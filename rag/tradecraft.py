@@ -52,7 +52,8 @@ CREDIBILITY = {1: "confirmed by other sources", 2: "probably true", 3: "possibly
 UNGRADED = "ungraded"
 
 # A quoted span of 3+ words, or an opening quote the sentence never closes.
-_QUOTE = re.compile(r'“(?:[^”\w]*\w+){3}[^”]*(?:”|$)|(?:^|[\s(:])"(?:[^"\w]*\w+){3}[^"]*(?:"|$)')
+_QUOTE = re.compile(r'“(?:[^”\w]*\w+\b){3}[^”]*(?:”|$)|'
+                    r'(?:^|[\s(:])"(?:[^"\w]*\w+\b){3}[^"]*(?:"|$)')
 _ATTRIBUTION = re.compile(
     r"\b(?:reportedly|allegedly|purportedly|according to|citing|as quoted by|"
     r"estimates?\s+that|estimated\s+that|(?:is|are|was|were)\s+(?:said|reported|believed|"
@@ -74,7 +75,7 @@ _ASSESSMENT = re.compile(
     r"failure|failed to)\b", re.I)
 _HEDGE = re.compile(
     r"\b(?:reportedly|allegedly|purportedly|according to|estimates?|estimated|believed|"
-    r"unconfirmed|claims?|claimed|suggests?|appears? to|may|might|could|possibly|probably|"
+    r"unconfirmed|claims?|claimed|suggests?|appears? to|(?-i:may)|might|could|possibly|probably|"
     r"likely|said|says|stated|declared|citing)\b", re.I)
 
 
@@ -92,7 +93,8 @@ def claim_type(sentence: str) -> str:
 def hedges(sentence: str) -> list[str]:
     """Hedge and attribution words in a sentence, lower-cased, in order, without repeats.
 
-    A hedged sentence's claim must keep one of these wherever it is restated.
+    A hedged sentence's claim must keep one of these wherever it is restated. "may" counts
+    only in lower case ("3 May" is a date, not a hedge).
     """
     return list(dict.fromkeys(m.group(0).lower() for m in _HEDGE.finditer(sentence)))
 

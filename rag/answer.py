@@ -41,6 +41,9 @@ _ROLE_HEAD = re.compile(r"((?:[A-Z][\w’'.-]*\s+){1,6})$")
 _WHEN = re.compile(r"\b(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)days?|(?:January|February|"
                    r"March|April|May|June|July|August|September|October|November|December)"
                    r"(?:\s+\d{1,2})?(?:,?\s+\d{4})?|1[5-9]\d\d|20\d\d)\b")
+_ASKS_QUOTE = re.compile(r"\b(?:say|said|says|saying|words|quote|quoted|statement|stated|declared?|"
+                         r"told|tell)\b", re.I)
+_QUOTE = re.compile(r"[“”\"]")
 _DATE_HINT = re.compile(r"\b(?:1[5-9]\d\d|20\d\d|January|February|March|April|May|June|July|"
                         r"August|September|October|November|December)\b")
 
@@ -119,10 +122,18 @@ def _number_span(cand: Candidate, question: str) -> tuple[str, str, int] | None:
     return best
 
 
+_NOT_COUNTED = frozenset("did does do is was were will has have had would can could should more "
+                         "less of the a an money time longer".split())
+
+
 def _counted_word(question: str) -> str:
     """What a "how many …" question counts ("how many North Korean soldiers" → "soldiers")."""
-    match = re.search(r"\bhow many\s+((?:[a-z’'-]+\s+){0,2}?[a-z’'-]+s)\b", question.lower())
-    return match.group(1).split()[-1] if match else ""
+    lower = question.lower()
+    match = re.search(r"\bhow many\s+((?:[a-z’'-]+\s+){0,2}?[a-z’'-]+s)\b", lower)
+    if match:
+        return match.group(1).split()[-1]
+    match = re.search(r"\bhow much\s+([a-z’'-]+)", lower)  # "how much food aid …"
+    return match.group(1) if match and match.group(1) not in _NOT_COUNTED else ""
 
 
 def _counted_noun(question: str) -> str:
@@ -328,9 +339,13 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
     spans = {c.id: answer_span(info, c, table.block_text(c.doc_id, c.idx) if table else "")
              for c in pool} if typed else {}
 
+    wants_quote = bool(_ASKS_QUOTE.search(info.text))
+
     def ranking(c: Candidate) -> float:
+        if not typed:
+            return c.score + (0.1 if wants_quote and _QUOTE.search(c.text) else 0.0)
         span = spans.get(c.id)
-        return c.score + (0.08 + 0.1 * span[2] if span else (-1.0 if typed else 0.0))
+        return c.score + (0.08 + 0.1 * span[2] if span else -1.0)
 
     ranked = sorted(pool, key=lambda c: -ranking(c))
     top = ranked[0]
@@ -339,7 +354,7 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
     if typed and (not spans.get(top.id) or top.score < 0.6 * pool[0].score):
         return _abstain(info, pool[0], f"no {info.qtype} in the closest evidence")
     if info.qtype == "number" and spans[top.id][2] < 2 and \
-            _counts_other_thing(_counted_word(info.text), top.text, embedder):
+            _counts_other_thing(_counted_word(info.text), context(top), embedder):
         return _abstain(info, top, f"the sources give no count of {_counted_word(info.text)}")
     doc_vocab = table.docs.get(top.doc_id, {}).get("vocab") if table is not None else None
     window = table.window_text(top.doc_id, top.idx) if table is not None else ""

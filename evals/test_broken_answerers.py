@@ -16,6 +16,8 @@ from rag.evaluate.data import Record
 from rag.evaluate.report import failure_table
 from rag.evaluate.suite import SUITES, Report, build_report, run_answerer
 
+pytestmark = pytest.mark.integration  # the real engine over real indexes
+
 ABSTAIN = "The sources do not say."
 
 

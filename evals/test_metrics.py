@@ -11,6 +11,8 @@ from rag.evaluate.metrics import METRICS
 from rag.evaluate.report import failure_table
 from rag.evaluate.suite import Report
 
+pytestmark = pytest.mark.integration  # the real engine over real indexes
+
 
 @pytest.mark.parametrize("name", [m.name for m in METRICS])
 def test_metric_meets_threshold(report: Report, name: str):

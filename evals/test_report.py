@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from rag.evaluate.baseline import DESCRIPTION, TOP_K
 from rag.evaluate.metrics import METRICS, THRESHOLDS
 from rag.evaluate.report import render_json, render_text
 from rag.evaluate.suite import Report
+
+pytestmark = pytest.mark.integration  # the real engine over real indexes
 
 
 def test_text_report_lists_every_metric_and_the_baseline(report: Report):

@@ -32,6 +32,13 @@ def test_support_and_needed_citations_follow_alce():
     assert check.needed == (1, 2)  # [3] neither supports alone nor is missed when removed
 
 
+def test_the_confidence_line_is_not_a_claim():
+    confidence = "Confidence: low — one source, not independently corroborated."
+    answer = {"answer": f"**About 12,000 troops** [1]\n\n{confidence}", "confidence": confidence,
+              "citations": [_cite(1, TROOPS)]}
+    assert [c.supported for c in judge_citations(answer)] == [True]
+
+
 def test_a_figure_the_citations_lack_is_unsupported():
     answer = {"answer": "**About 11,000 troops** [1]", "citations": [_cite(1, TROOPS)]}
     [check] = judge_citations(answer)

@@ -65,6 +65,11 @@ def context_table(report: Report) -> str:
                    "chars handed over", "n"], rows)
 
 
+def _mark(o: Outcome, ok: bool, letter: str) -> str:
+    """A verdict cell: the letter when right, '-' when wrong, blank when it does not apply."""
+    return (letter if ok else "-") if o.record.answerable else ""
+
+
 def question_lines(outcomes: list[Outcome]) -> str:
     rows = []
     for o in outcomes:
@@ -73,7 +78,7 @@ def question_lines(outcomes: list[Outcome]) -> str:
         verdict = ("abstained" if o.abstained else "answered") + (
             "" if o.abstained != o.record.answerable else " ✗")
         rows.append([o.record.id, _clip(o.record.question, 50), _clip(expected, 24), verdict,
-                     "A" if o.answer_ok else "-", "E" if o.evidence_ok else "-",
+                     _mark(o, o.answer_ok, "A"), _mark(o, o.evidence_ok, "E"),
                      f"{o.latency_ms:.0f}", _clip(o.bottom_line, 70)])
     return _table(["id", "question", "gold", "decision", "ans", "evid", "ms", "bottom line"],
                   rows)

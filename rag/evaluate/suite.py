@@ -79,7 +79,8 @@ def open_engine(corpus: Path, index_dir: Path, settings: Settings | None = None)
     from rag.engine import Engine
     from rag.index import Index
 
-    settings = replace(settings or load_settings(), index_dir=index_dir)
+    # Always a private embedded index: an evaluation must not write into a configured server.
+    settings = replace(settings or load_settings(), index_dir=index_dir, chroma_url="")
     index = Index(settings)
     report = index.ingest([corpus])
     if report.errors or not (report.added or report.unchanged):

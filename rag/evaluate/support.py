@@ -7,7 +7,8 @@ entailment model: every figure of the statement occurs (as a number) in the cite
 every content word of the statement occurs (stemmed) in the cited sentences or their document
 titles and sections, apart from a few framing words the answer renderer adds.
 `judge_citations(answer)` returns one `StatementCheck` per statement with its support and, for
-each citation, whether it is needed (ALCE precision).
+each citation, whether it is needed (ALCE precision). The answer's `confidence` line (how far
+the sources can be trusted) is an assessment of the evidence, not a claim, and is not judged.
 """
 
 from __future__ import annotations
@@ -99,6 +100,13 @@ def _same_number(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-9 * max(abs(a), abs(b), 1.0)
 
 
+def claims_text(answer: dict[str, Any]) -> str:
+    """The answer text without its `confidence` line, which grades the sources, not the world."""
+    text = answer.get("answer", "")
+    confidence = answer.get("confidence") or ""
+    return text.replace(confidence, "") if confidence.strip() else text
+
+
 def judge_citations(answer: dict[str, Any]) -> list[StatementCheck]:
     """Support and needed citations for every statement of an answer object.
 
@@ -108,7 +116,7 @@ def judge_citations(answer: dict[str, Any]) -> list[StatementCheck]:
     """
     by_number = {c["n"]: c for c in answer.get("citations", [])}
     checks = []
-    for text, cited in statements(answer.get("answer", "")):
+    for text, cited in statements(claims_text(answer)):
         cites = [by_number[n] for n in cited if n in by_number]
         lacking = missing_support(text, cites)
         ok = not lacking and len(cites) == len(cited)

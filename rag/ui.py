@@ -9,6 +9,7 @@ by `rag.ui_render`; the page loads nothing from outside the app's origin.
 from __future__ import annotations
 
 import importlib
+import inspect
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -16,13 +17,14 @@ from typing import Any, Callable
 import rag  # noqa: F401  (offline environment before gradio loads)
 import gradio as gr
 
+from rag.access import Caller, DocumentAccess, caller_from_headers
 from rag.config import Settings
 from rag.documents import SUPPORTED_SUFFIXES
 from rag.engine import Engine, QuestionError
-from rag.index import IndexError_
+from rag.index import DocRecord, IndexError_
 from rag.library import LibraryError, add_files, remove_document
 from rag.ui_render import (LIBRARY_HEADERS, copy_text, document_html, escape, library_rows,
-                           sources_html)
+                           link_markers, sources_html)
 
 STATIC = Path(__file__).resolve().parent / "static" / "ui"
 EXAMPLES = ["How many troops?", "Who visited North Korea?", "What is China concerned about?",
@@ -46,6 +48,26 @@ const reveal = () => {
 watch('value', reveal);
 reveal();
 """
+# Page script: an [n] link in an answer opens source n of that answer. Clicking the reply
+# also makes the chatbot bring its sources back, so wait (briefly) until its list is shown.
+PAGE_JS = """
+() => {
+  document.addEventListener('click', (event) => {
+    const link = event.target.closest && event.target.closest('a[href^="#cite-"]');
+    const found = link && link.getAttribute('href').match(/^#cite-([\\w-]+)-(\\d+)$/);
+    if (!found) return;
+    event.preventDefault();
+    const until = Date.now() + 5000;
+    const open = () => {
+      const list = document.querySelector(`.sitrep-sources[data-key="${found[1]}"]`);
+      const button = list && list.querySelector(`button[data-n="${found[2]}"]`);
+      if (button) button.click();
+      else if (Date.now() < until) setTimeout(open, 100);
+    };
+    open();
+  }, true);
+}
+"""
 # The clipboard API needs a secure context; plain-http intranet hosts fall back to execCommand.
 COPY_JS = """
 async (text) => {
@@ -63,20 +85,46 @@ async (text) => {
 
 
 @dataclass
-class Conversation:
-    """One browser session's chat: the messages shown and the answer behind each reply."""
+class Listing:
+    """The citations a sources list shows, under the key that [n] links in its answer use."""
 
-    messages: list[dict[str, str]] = field(default_factory=list)
+    key: str = ""
+    citations: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Conversation:
+    """One browser session's chat: messages as shown, the engine's history, the answers."""
+
+    messages: list[dict[str, str]] = field(default_factory=list)  # [n] markers as links
+    turns: list[dict[str, str]] = field(default_factory=list)  # answered turns, plain text
     answers: dict[int, dict[str, Any]] = field(default_factory=dict)  # message index → answer
     pending: str = ""
 
-    def history(self) -> list[dict[str, str]]:
-        """Answered turns only, as the engine's chat history."""
-        turns = []
-        for i, message in enumerate(self.messages):
-            if i in self.answers:
-                turns += [self.messages[i - 1], message]
-        return turns
+
+@dataclass
+class Workspace:
+    """The engine as each caller may see it: documents whose front matter `access` names
+    none of the caller's groups never reach the UI (same rule as the HTTP API)."""
+
+    engine: Engine
+    settings: Settings
+    access: DocumentAccess
+
+    def caller(self, request: gr.Request) -> Caller:
+        return caller_from_headers(request.headers, self.settings)
+
+    def visible(self, request: gr.Request) -> list[DocRecord]:
+        return self.access.visible(self.caller(request))
+
+    def allowed(self, request: gr.Request) -> set[str]:
+        return self.access.allowed_docs(self.caller(request))
+
+    def text(self, doc_id: str, request: gr.Request) -> str | None:
+        """A document's text, or None when it is gone or not for this caller."""
+        if doc_id not in self.allowed(request):
+            return None
+        return self.engine.index.document_text(doc_id)
 
 
 @dataclass
@@ -93,37 +141,48 @@ def mount_options(settings: Settings) -> dict[str, Any]:
     return {"theme": gr.themes.Default(primary_hue="blue", neutral_hue="slate"),
             "css_paths": [STATIC / "sitrep.css"],
             "max_file_size": int(settings.max_file_mb * 1_000_000),
-            "footer_links": ["settings"], "ssr_mode": False}
+            "footer_links": ["settings"], "ssr_mode": False, "js": PAGE_JS}
 
 
-def _citation_viewer(engine: Engine, empty: str) -> CitationViewer:
+def _citation_viewer(space: Workspace, empty: str) -> CitationViewer:
     """Render a sources list and a document pane; a selected source opens its document."""
-    shown = gr.State([])
+    shown = gr.State(Listing())
     sources = gr.HTML(sources_html([], empty=empty), js_on_load=SELECT_JS, label="Sources",
                       show_label=True, container=True, padding=True)
     document = gr.HTML(DOC_HINT, js_on_load=SCROLL_JS, label="Document", show_label=True,
                        container=True, padding=True)
 
-    def show(citations: list[dict[str, Any]], evt: gr.SelectData) -> tuple[str, str]:
-        chosen = next((c for c in citations if c.get("n") == evt.index), None)
+    def show(listing: Listing, evt: gr.SelectData, request: gr.Request) -> tuple[str, str]:
+        chosen = next((c for c in listing.citations if c.get("n") == evt.index), None)
         if chosen is None:
-            return sources_html(citations, empty=empty), DOC_HINT
-        text = engine.index.document_text(chosen["doc_id"])
-        return (sources_html(citations, selected=evt.index, empty=empty),
-                document_html(chosen, text, citations))
+            return gr.skip(), DOC_HINT
+        text = space.text(chosen["doc_id"], request)
+        return (sources_html(listing.citations, evt.index, empty, listing.key),
+                document_html(chosen, text, listing.citations))
 
     sources.select(show, [shown], [sources, document], queue=False)
     return CitationViewer(shown, sources, document)
 
 
-def _chat_tab(engine: Engine) -> None:
+def _answer_view(key: str, result: dict[str, Any] | None) -> tuple[str, Listing, str, str]:
+    """Sources list, listing, clipboard text and document hint for one answer (or none)."""
+    if result is None:
+        return sources_html([]), Listing(), "", DOC_HINT
+    citations = result["citations"]
+    return (sources_html(citations, key=key), Listing(key, citations),
+            copy_text(result["answer"], citations), DOC_HINT)
+
+
+def _chat_tab(space: Workspace) -> None:
     """Chat with example chips, the sources of the shown answer, copy and clear."""
     conversation = gr.State(Conversation())
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=360):
+            # No per-message copy button: it would copy the [n] links' markup; the copy
+            # button below copies the answer with its sources instead.
             chatbot = gr.Chatbot(label="Conversation", height=520, examples=[
                 {"text": q} for q in EXAMPLES], placeholder="Ask about the documents in the "
-                "library. Every answer cites its source sentences.", buttons=["copy"])
+                "library. Every answer cites its source sentences.", buttons=[])
             with gr.Row():
                 question = gr.Textbox(label="Question", placeholder="e.g. How many troops?",
                                       scale=5, autofocus=True, max_length=4000,
@@ -133,8 +192,9 @@ def _chat_tab(engine: Engine) -> None:
                 copy = gr.Button("Copy answer with sources", size="sm")
                 clear = gr.Button("New conversation", size="sm")
             copy_box = gr.Textbox(visible="hidden", label="Answer with sources (for copying)")
-        with gr.Column(scale=2, min_width=320):
-            viewer = _citation_viewer(engine, "Ask a question; its sources appear here.")
+        with gr.Column(scale=2, min_width=320, elem_classes=["sitrep-side"]):
+            viewer = _citation_viewer(space, "Ask a question; its sources appear here.")
+    view_outputs = [viewer.sources, viewer.shown, copy_box, viewer.document]
 
     def post(text: str, convo: Conversation) -> tuple[str, list, Conversation]:
         text = (text or "").strip()
@@ -144,52 +204,51 @@ def _chat_tab(engine: Engine) -> None:
         convo.pending = text
         return "", convo.messages, convo
 
-    def answer(convo: Conversation) -> tuple[list, Conversation, str, list, str, str]:
+    def answer(convo: Conversation, request: gr.Request) -> tuple[Any, ...]:
+        key = str(len(convo.messages))  # the reply's message index
         try:
-            result = engine.ask(convo.pending, convo.history()).to_dict()
+            result = space.engine.ask(convo.pending, convo.turns,
+                                      allowed_docs=space.allowed(request)).to_dict()
         except QuestionError as exc:
             convo.messages.append({"role": "assistant", "content": f"⚠️ {exc}"})
-            return convo.messages, convo, sources_html([]), [], "", DOC_HINT
-        convo.messages.append({"role": "assistant", "content": result["answer"]})
-        convo.answers[len(convo.messages) - 1] = result
-        citations = result["citations"]
-        return (convo.messages, convo, sources_html(citations), citations,
-                copy_text(result["answer"], citations), DOC_HINT)
+            return convo.messages, convo, *_answer_view(key, None)
+        numbers = [c["n"] for c in result["citations"]]
+        convo.messages.append({"role": "assistant",
+                               "content": link_markers(result["answer"], key, numbers)})
+        convo.turns += [{"role": "user", "content": convo.pending},
+                        {"role": "assistant", "content": result["answer"]}]
+        convo.answers[int(key)] = result
+        return convo.messages, convo, *_answer_view(key, result)
 
-    def pick(convo: Conversation, evt: gr.SelectData) -> tuple[str, list, str, str]:
+    def pick(convo: Conversation, listing: Listing, evt: gr.SelectData) -> tuple[Any, ...]:
         """Clicking an earlier reply brings back its sources."""
-        result = convo.answers.get(evt.index if isinstance(evt.index, int) else -1)
-        if result is None:
+        result = convo.answers.get(evt.index) if isinstance(evt.index, int) else None
+        if result is None or listing.key == str(evt.index):
             return gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        citations = result["citations"]
-        return (sources_html(citations), citations, copy_text(result["answer"], citations),
-                DOC_HINT)
+        return _answer_view(str(evt.index), result)
 
-    answer_outputs = [chatbot, conversation, viewer.sources, viewer.shown, copy_box,
-                      viewer.document]
-    for trigger in (question.submit, send.click):
-        trigger(post, [question, conversation], [question, chatbot, conversation],
-                queue=False).success(answer, [conversation], answer_outputs)
     def use_example(evt: gr.SelectData) -> str:
         return evt.value["text"]
 
+    def reset() -> tuple[Any, ...]:
+        return [], Conversation(), *_answer_view("", None)
+
+    answer_outputs = [chatbot, conversation, *view_outputs]
+    for trigger in (question.submit, send.click):
+        trigger(post, [question, conversation], [question, chatbot, conversation],
+                queue=False).success(answer, [conversation], answer_outputs)
     chatbot.example_select(use_example, None, question, queue=False).then(
         post, [question, conversation], [question, chatbot, conversation],
         queue=False).success(answer, [conversation], answer_outputs)
-    chatbot.select(pick, [conversation], [viewer.sources, viewer.shown, copy_box,
-                                          viewer.document], queue=False)
+    chatbot.select(pick, [conversation, viewer.shown], view_outputs, queue=False)
     copy.click(lambda text: gr.Info("Answer and sources copied.") if text
                else gr.Warning("Ask a question first; there is no answer to copy."),
                [copy_box], None, js=COPY_JS)  # queued: toasts travel on the queue
-    clear.click(lambda: ([], Conversation(), sources_html([]), [], "", DOC_HINT), None,
-                answer_outputs, queue=False)
+    for trigger in (clear.click, chatbot.clear):
+        trigger(reset, None, answer_outputs, queue=False)
 
 
-def _choices(engine: Engine) -> list[tuple[str, str]]:
-    return [(f"{r.title} ({r.source})", r.doc_id) for r in engine.index.documents()]
-
-
-def _library_tab(engine: Engine, settings: Settings, blocks: gr.Blocks) -> None:
+def _library_tab(space: Workspace, blocks: gr.Blocks) -> None:
     """The documents in the index (refreshed on page load); upload to add, pick to remove."""
     with gr.Tab("Library", id="library") as tab:
         table = gr.Dataframe(headers=LIBRARY_HEADERS, label="Documents in the index",
@@ -205,31 +264,35 @@ def _library_tab(engine: Engine, settings: Settings, blocks: gr.Blocks) -> None:
                 remove = gr.Button("Remove from library", variant="stop")
         status = gr.Markdown(elem_id="sitrep-library-status")
 
-    def refresh() -> tuple[list, Any]:
-        return library_rows(engine.index.documents()), gr.update(choices=_choices(engine),
-                                                                 value=None)
+    def refresh(request: gr.Request) -> tuple[list, Any]:
+        records = space.visible(request)
+        choices = [(f"{r.title} ({r.source})", r.doc_id) for r in records]
+        return library_rows(records), gr.update(choices=choices, value=None)
 
-    def add(paths: list[str] | None, progress=gr.Progress()) -> tuple[list, Any, str, None]:
+    def add(paths: list[str] | None, request: gr.Request,
+            progress=gr.Progress()) -> tuple[list, Any, str, None]:
         if not paths:
-            return *refresh(), gr.skip(), None
+            return *refresh(request), gr.skip(), None
         progress(0, desc="Reading and checking the files…")
         def report_progress(done: int, total: int, source: str) -> None:
             progress((done, total), desc=f"Embedded {Path(source).name}", unit="sentences")
         try:
-            report = add_files(engine.index, settings.docs_dir, [Path(p) for p in paths],
-                               report_progress)
+            report = add_files(space.engine.index, space.settings.docs_dir,
+                               [Path(p) for p in paths], report_progress)
         except IndexError_ as exc:
-            return *refresh(), _status(errors=[str(exc)]), None
-        return *refresh(), _status(report.added, report.unchanged, report.errors), None
+            return *refresh(request), _status(errors=[str(exc)]), None
+        return (*refresh(request), _status(report.added, report.unchanged, report.errors),
+                None)
 
-    def drop(doc_id: str | None) -> tuple[list, Any, str]:
-        if not doc_id:
-            return *refresh(), _status(errors=["Choose a document to remove first."])
+    def drop(doc_id: str | None, request: gr.Request) -> tuple[list, Any, str]:
+        if not doc_id or doc_id not in space.allowed(request):
+            return *refresh(request), _status(errors=["Choose a document to remove first."])
         try:
-            record = remove_document(engine.index, settings.docs_dir, doc_id)
+            record = remove_document(space.engine.index, space.settings.docs_dir, doc_id)
         except (LibraryError, IndexError_) as exc:
-            return *refresh(), _status(errors=[str(exc)])
-        return *refresh(), f"Removed **{escape(record.title)}** ({escape(record.source)})."
+            return *refresh(request), _status(errors=[str(exc)])
+        return (*refresh(request),
+                f"Removed **{escape(record.title)}** ({escape(record.source)}).")
 
     for trigger in (blocks.load, tab.select):
         trigger(refresh, None, [table, doomed], queue=False)
@@ -261,7 +324,7 @@ def _load_brief() -> Callable[..., Any] | None:
     return getattr(module, "brief", None)
 
 
-def _brief_tab(engine: Engine) -> None:
+def _brief_tab(space: Workspace) -> None:
     """A one-page brief on the corpus or a topic, with its sources, when `rag.brief` exists."""
     make_brief = _load_brief()
     with gr.Tab("Brief", id="brief"):
@@ -272,16 +335,26 @@ def _brief_tab(engine: Engine) -> None:
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
                 with gr.Row():
-                    topic = gr.Textbox(label="Topic (empty: the whole library)", scale=5)
+                    topic = gr.Textbox(label="Topic (empty: the whole library)", scale=5,
+                                       placeholder="e.g. troops")
                     write = gr.Button("Write brief", variant="primary", scale=1)
-                text = gr.Markdown(elem_id="sitrep-brief")
-            with gr.Column(scale=2):
-                viewer = _citation_viewer(engine, "The brief's sources appear here.")
+                text = gr.Markdown(elem_id="sitrep-brief", container=True)
+            with gr.Column(scale=2, elem_classes=["sitrep-side"]):
+                viewer = _citation_viewer(space, "The brief's sources appear here.")
+    restrictable = "allowed_docs" in inspect.signature(make_brief).parameters
 
-    def run(subject: str) -> tuple[str, str, list, str]:
-        result = make_brief(engine, subject.strip() or None)
+    def run(subject: str, request: gr.Request) -> tuple[str, str, Listing, str]:
+        allowed = space.allowed(request)
+        subject = subject.strip() or None
+        if restrictable:
+            result = make_brief(space.engine, subject, allowed_docs=allowed)
+        elif allowed == {r.doc_id for r in space.access.records()}:
+            result = make_brief(space.engine, subject)
+        else:  # a brief over everything would show this caller documents it may not see
+            raise gr.Error("The brief is not available for your access level yet.")
         citations = result.to_dict().get("citations", [])
-        return result.to_markdown(), sources_html(citations), citations, DOC_HINT
+        text = link_markers(result.to_markdown(), "brief", [c["n"] for c in citations])
+        return text, sources_html(citations, key="brief"), Listing("brief", citations), DOC_HINT
 
     for trigger in (write.click, topic.submit):
         trigger(run, [topic], [text, viewer.sources, viewer.shown, viewer.document])
@@ -289,12 +362,13 @@ def _brief_tab(engine: Engine) -> None:
 
 def build_ui(engine: Engine, settings: Settings) -> gr.Blocks:
     """The whole UI: Chat, Library and Brief tabs over one engine."""
+    space = Workspace(engine, settings, DocumentAccess(engine.index))
     with gr.Blocks(title="Sitrep") as blocks:
         gr.Markdown("# Sitrep\nOffline briefings from your documents: every answer cites the "
                     "exact source sentences.", elem_id="sitrep-header")
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
-                _chat_tab(engine)
-            _library_tab(engine, settings, blocks)
-            _brief_tab(engine)
+                _chat_tab(space)
+            _library_tab(space, blocks)
+            _brief_tab(space)
     return blocks

@@ -10,6 +10,7 @@ grade, claim type); whatever is present is shown.
 from __future__ import annotations
 
 import html
+import re
 from typing import Any, Iterable
 
 from rag.index import DocRecord
@@ -17,6 +18,7 @@ from rag.index import DocRecord
 # Gradio's HTML component fills its template with JS-template and Handlebars syntax, so "$",
 # "{", "}" and "`" in document text must not survive as themselves.
 _TEMPLATE_CHARS = str.maketrans({"$": "&#36;", "{": "&#123;", "}": "&#125;", "`": "&#96;"})
+_MARKER = re.compile(r"\[(\d+)\]")
 
 
 def escape(value: Any) -> str:
@@ -42,9 +44,18 @@ def citation_facts(citation: dict[str, Any]) -> list[tuple[str, str]]:
     return [(label, value) for label, value in facts if value]
 
 
+def link_markers(markdown: str, key: str, numbers: Iterable[int]) -> str:
+    """Turn each [n] of `numbers` into a link `#cite-<key>-<n>`, which the page's script
+    resolves to the source button with `data-n=n` in the list whose `data-key` is `key`."""
+    wanted = {int(n) for n in numbers}
+    return _MARKER.sub(lambda m: (f"[\\[{m[1]}\\]](#cite-{key}-{m[1]})"
+                                  if int(m[1]) in wanted else m[0]), markdown)
+
+
 def sources_html(citations: list[dict[str, Any]], selected: int | None = None,
-                 empty: str = "Ask a question; its sources appear here.") -> str:
-    """One keyboard-focusable button per citation: [n], title · section, facts, the quote."""
+                 empty: str = "Ask a question; its sources appear here.", key: str = "") -> str:
+    """One keyboard-focusable button per citation: [n], title · section, facts, the quote.
+    `key` names the list, so links from the answer it belongs to can find it."""
     if not citations:
         return f'<p class="sitrep-empty">{escape(empty)}</p>'
     items = []
@@ -62,7 +73,8 @@ def sources_html(citations: list[dict[str, Any]], selected: int | None = None,
             f'<span class="sitrep-cite-where">{where}</span>'
             f'{f"<span class=sitrep-facts>{facts}</span>" if facts else ""}'
             f'<q class="sitrep-quote">{escape(c.get("sentence", ""))}</q></button></li>')
-    return f'<ol class="sitrep-sources" aria-label="Sources">{"".join(items)}</ol>'
+    return (f'<ol class="sitrep-sources" data-key="{escape(key)}" aria-label="Sources">'
+            f'{"".join(items)}</ol>')
 
 
 def _marked(text: str, spans: list[tuple[int, int, int]], selected: int) -> str:

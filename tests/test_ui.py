@@ -8,6 +8,7 @@ Set SITREP_UPDATE_SCREENSHOTS=1 to refresh the README images in docs/screenshots
 
 from __future__ import annotations
 
+import inspect
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -40,6 +41,12 @@ The Baltic Star ferry carried 412 passengers when it docked in Tallinn on Tuesda
 Port officials said the crossing took eleven hours because of a storm.
 Markup such as <b>this</b> and {{value}} must show as plain text.
 """
+RESTRICTED = """---
+title: Operation Nightjar
+access: [intel]
+---
+Operation Nightjar moved 7,431 crates of ammunition through Rason in October.
+"""
 
 
 @dataclass
@@ -58,6 +65,7 @@ def site(tmp_path_factory) -> Site:
     root = tmp_path_factory.mktemp("ui")
     docs_dir = root / "docs"
     shutil.copytree(DOCS, docs_dir, ignore=shutil.ignore_patterns("screenshots"))
+    (docs_dir / "nightjar.md").write_text(RESTRICTED, encoding="utf-8")
     settings = make_settings(root / "index", docs_dir=docs_dir)
     index = Index(settings)
     assert not index.ingest([docs_dir]).errors
@@ -114,6 +122,11 @@ def test_answer_cites_and_highlights(page: Page) -> None:
         const r = m.getBoundingClientRect(); return r.top >= pane.top && r.bottom <= pane.bottom; }""")
     assert inside
     snap(page, "document")
+    # The [2] in the answer text is a link to source 2.
+    second = page.locator(".sitrep-cite").nth(1).locator(".sitrep-quote").inner_text()
+    page.locator("[data-testid=bot]").last.get_by_role("link", name="[2]").first.click()
+    expect(mark).to_contain_text(second.strip("“”\""))
+    expect(page.locator(".sitrep-cite").nth(1)).to_have_attribute("aria-current", "true")
 
 
 def test_keyboard_opens_a_source_and_copy_includes_sources(page: Page) -> None:
@@ -177,6 +190,34 @@ def test_bad_upload_shows_error_and_changes_nothing(page: Page, site: Site,
     expect(page.locator("#sitrep-library-status")).to_contain_text("broken.pdf")
     expect(rows).to_have_count(count)
     assert sorted(p.name for p in site.docs_dir.iterdir()) == before
+
+
+def test_restricted_documents_stay_hidden(page: Page) -> None:
+    """A document for the intel group never reaches an anonymous browser (as in the API)."""
+    ask(page, "How many crates of ammunition did Operation Nightjar move?")
+    expect(page.locator("[data-testid=bot]").last).not_to_contain_text("7,431")
+    expect(page.locator(".sitrep-cite", has_text="Nightjar")).to_have_count(0)
+    page.get_by_role("tab", name="Library").click()
+    expect(page.locator("#sitrep-library")).to_contain_text("Russia North Korea")
+    expect(page.locator("#sitrep-library")).not_to_contain_text("Nightjar")
+
+
+def test_brief_tab_never_shows_hidden_documents(page: Page) -> None:
+    """The brief tab writes a cited brief over what the caller may see; while `rag.brief`
+    cannot be restricted to those documents, it refuses instead (this index holds one)."""
+    from rag.brief import brief
+
+    page.get_by_role("tab", name="Brief").click()
+    page.get_by_role("button", name="Write brief").click()
+    if "allowed_docs" not in inspect.signature(brief).parameters:
+        expect(page.get_by_text("not available for your access level")).to_be_visible()
+        return
+    expect(page.locator("#sitrep-brief")).to_contain_text("12,000", timeout=60_000)
+    expect(page.locator("#sitrep-brief")).not_to_contain_text("Nightjar")
+    brief_sources = page.get_by_role("tabpanel").locator(".sitrep-cite")
+    brief_sources.first.click()
+    expect(page.get_by_role("tabpanel").locator("#sitrep-selected")).to_be_visible()
+    snap(page, "brief")
 
 
 def test_no_request_leaves_the_origin(page: Page, site: Site) -> None:

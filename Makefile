@@ -20,10 +20,11 @@ run: index
 	$(BIN)/python app.py
 
 # Headless Chromium for the browser tests, from Debian's packages (Playwright's own download
-# does not work offline).
+# does not work offline), and strace for the no-egress test.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
+	@command -v chromium >/dev/null 2>&1 && command -v strace >/dev/null 2>&1 || { \
+	  apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver strace; }
 
 test: venv browser
 	$(BIN)/python -m pytest tests evals

@@ -23,7 +23,7 @@ SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
 
 _MD_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
 _BULLET = re.compile(r"^[ \t]*(?:[-*+•●▪◦‣]|\d{1,3}[.)])[ \t]+")
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
+_FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 _SENTENCE_END = (".", "!", "?", "…", '"', "”", "’", "'", ";", ",")
 
 
@@ -139,11 +139,20 @@ def _front_matter(path: Path, text: str) -> tuple[dict[str, Any], int]:
     if not match:
         return {}, 0
     try:
+        # Aliases can nest a value in itself or expand a few lines into gigabytes when the
+        # metadata is stored as JSON; front matter never needs them.
+        if any(isinstance(e, yaml.AliasEvent) for e in yaml.parse(match.group(1))):
+            raise DocumentError(f"{path}: YAML aliases (*name) are not allowed in front "
+                                "matter; write the values out")
         data = yaml.safe_load(match.group(1)) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark is not None else ""
         raise DocumentError(f"{path}: malformed YAML front matter{where}") from None
+    except DocumentError:
+        raise
+    except (ValueError, RecursionError) as exc:  # e.g. `date: 2025-13-45`, or deep nesting
+        raise DocumentError(f"{path}: malformed YAML front matter ({exc})") from None
     if not isinstance(data, dict):
         raise DocumentError(f"{path}: YAML front matter must be a mapping of key: value")
     clean = {str(k): (v if isinstance(v, (str, int, float, bool, list)) else str(v))
@@ -288,6 +297,8 @@ def load_document(path: str | Path, max_bytes: int = 20_000_000) -> Document:
             text = raw
             markdown = suffix in (".md", ".markdown")
             metadata, body_start = _front_matter(path, text) if markdown else ({}, 0)
+            if text.startswith("\ufeff", body_start):
+                body_start += 1  # a byte-order mark (Windows editors) is not text
     blocks, sections = _layout(text, body_start, markdown)
     sentences = _sentences(text, blocks)
     if not sentences:

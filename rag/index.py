@@ -13,9 +13,11 @@ any point leaves an index that answers; the next ingest sweeps the leftovers.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import sys
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -29,6 +31,26 @@ from rag.embeddings import Embedder, get_embedder
 
 META_ID = "__meta__"
 ProgressFn = Callable[[int, int, str], None]
+PAUSE_ENV = "SITREP_PAUSE_AT"
+
+
+def _checkpoint(stage: str, source: str = "") -> None:
+    """Test hook for the crash tests: stop at a named point of an ingest.
+
+    With `SITREP_PAUSE_AT` set, print `sitrep: passed <stage> <source>` on stderr at each
+    stage; at the stage it names (`<stage>` or `<stage>:<file name>`), print `sitrep: paused
+    at ...` instead and wait for a line (or end of input) on stdin, so a test can kill -9 the
+    process at a known point or let it go on. Stages: locked, sentences, chunks, committed,
+    sweep. Unset (always, outside tests): does nothing.
+    """
+    wanted = os.environ.get(PAUSE_ENV)
+    if not wanted:
+        return
+    pause = wanted in (stage, f"{stage}:{Path(source).name}")
+    print(f"sitrep: {'paused at' if pause else 'passed'} {stage} {source}".rstrip(),
+          file=sys.stderr, flush=True)
+    if pause:
+        sys.stdin.readline()
 
 
 class IndexError_(RuntimeError):
@@ -51,6 +73,11 @@ class DocRecord:
     chunks: int
     metadata: dict[str, Any]
     ingested_at: float
+    path: str = ""  # the file's absolute path, so pruning does not depend on the working dir
+
+    def file_exists(self) -> bool:
+        """Whether the document's file is still on disk."""
+        return Path(self.path or self.source).exists()
 
 
 @dataclass
@@ -183,7 +210,7 @@ class Index:
                          sha256=meta["sha256"], sentences=int(meta["n_sentences"]),
                          chunks=int(meta["n_chunks"]),
                          metadata=json.loads(meta.get("metadata_json") or "{}"),
-                         ingested_at=float(meta["ingested_at"]))
+                         ingested_at=float(meta["ingested_at"]), path=meta.get("path", ""))
 
     def committed(self) -> dict[str, str]:
         """doc_id → committed sha256."""
@@ -221,8 +248,10 @@ class Index:
         files = find_files([Path(p) for p in paths])
         max_bytes = int(self.settings.max_file_mb * 1_000_000)
         with self._write_lock():
+            _checkpoint("locked")
             committed = {r.doc_id: r for r in self.documents()}
-            seen_hashes = {r.sha256: r.source for r in committed.values()}
+            # A twin is a file with the same content; a moved file's old record is not one.
+            seen_hashes = {r.sha256: r.source for r in committed.values() if r.file_exists()}
             pending: list[Document] = []
             for path in files:
                 try:
@@ -230,6 +259,8 @@ class Index:
                 except DocumentError as exc:
                     report.errors.append(str(exc))
                     continue
+                if any(d.doc_id == doc.doc_id for d in pending):
+                    continue  # the same file reached twice (a symlink, or listed twice)
                 old = committed.get(doc.doc_id)
                 if old and old.sha256 == doc.sha256:
                     report.unchanged.append(doc.source)
@@ -250,12 +281,12 @@ class Index:
                     progress(done, total, doc.source)
             if prune_missing:
                 for record in committed.values():
-                    if not Path(record.source).exists():
+                    if not record.file_exists():
                         self._delete_document(record.doc_id)
                         report.removed.append(record.source)
-            if report.changed:
-                self._bump_generation()
+            _checkpoint("sweep")
             self._sweep_orphans()
+            self._sync_generation()
         report.seconds = time.perf_counter() - started
         return report
 
@@ -265,7 +296,7 @@ class Index:
             record = next((r for r in self.documents() if r.doc_id == doc_id), None)
             if record is not None:
                 self._delete_document(doc_id)
-                self._bump_generation()
+            self._sync_generation()
             return record
 
     def _write_document(self, doc: Document, report: IngestReport) -> None:
@@ -285,17 +316,21 @@ class Index:
                   [{**base, "idx": s.index, "start": s.start, "end": s.end,
                     "section": s.section, "kind": s.kind, "block": s.block,
                     "chunk": int(chunk_of[s.index])} for s in doc.sentences])
+        _checkpoint("sentences", doc.source)
         self._add(self.chunks, [f"{tag}:c{c.index}" for c in chunks], chunk_vecs,
                   [c.text for c in chunks],
                   [{**base, "chunk": c.index, "first": c.first, "last": c.last,
                     "section": c.section} for c in chunks])
+        _checkpoint("chunks", doc.source)
         # The docs record is the commit point: written only after its vectors are stored.
         self.docs.upsert(ids=[doc.doc_id], embeddings=[[1.0]], documents=[doc.text],
                          metadatas=[_scalar_metadata({
                              "source": doc.source, "title": doc.title, "sha256": doc.sha256,
                              "n_sentences": len(doc.sentences), "n_chunks": len(chunks),
                              "metadata_json": json.dumps(doc.metadata, default=str),
-                             "ingested_at": time.time()})])
+                             "ingested_at": time.time(),
+                             "path": str(Path(doc.source).resolve())})])
+        _checkpoint("committed", doc.source)
         self._delete_stale(doc.doc_id, doc.sha256[:12])
         report.sentences += len(doc.sentences)
         report.chunks += len(chunks)
@@ -329,9 +364,17 @@ class Index:
             for i in range(0, len(stale), 4000):
                 collection.delete(ids=stale[i:i + 4000])
 
-    def _bump_generation(self) -> None:
-        self.docs.upsert(ids=[META_ID], embeddings=[[1.0]], documents=[""],
-                         metadatas=[{"generation": uuid.uuid4().hex}])
+    def _sync_generation(self) -> None:
+        """Set the generation marker to a fingerprint of what is committed.
+
+        Derived, not bumped: whatever a crash interrupted, the next ingest or removal leaves a
+        marker that differs from the one readers loaded whenever the committed set differs.
+        """
+        committed = sorted(self.committed().items())
+        fingerprint = hashlib.sha256(json.dumps(committed).encode()).hexdigest()[:32]
+        if fingerprint != self.generation():
+            self.docs.upsert(ids=[META_ID], embeddings=[[1.0]], documents=[""],
+                             metadatas=[{"generation": fingerprint}])
 
 
 class _Release:

@@ -199,7 +199,8 @@ def build_api(engine: Engine, settings: Settings) -> FastAPI:
                                  abstained=answer["abstained"], documents=len(allowed))
         return JSONResponse(answer)
 
-    @app.post("/api/brief", responses={**ERRORS, 501: {"model": Error, "description": "no brief module"}}, tags=["api"])
+    @app.post("/api/brief", tags=["api"], responses={
+        **ERRORS, 501: {"model": Error, "description": "no brief module"}})
     def brief(body: BriefRequest, request: Request) -> JSONResponse:
         """A one-page brief on the corpus (or a topic) from the documents the caller may see."""
         if importlib.util.find_spec("rag.brief") is None:

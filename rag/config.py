@@ -118,7 +118,8 @@ def _credentials(env: dict[str, str], name: str, min_secret: int) -> dict[str, f
         if len(secret) < min_secret or any(ch.isspace() for ch in secret):
             raise ConfigError(
                 f"{name} entry {position}: the secret must be {min_secret}+ characters without "
-                "spaces; make one with: python -c 'import secrets; print(secrets.token_urlsafe(24))'")
+                "spaces; make one with: "
+                "python -c 'import secrets; print(secrets.token_urlsafe(24))'")
         bad = [g for g in groups if not _GROUP.match(g)]
         if bad:
             raise ConfigError(f"{name} entry {position}: group names may use letters, digits, "

@@ -11,6 +11,7 @@ import pytest
 
 import app as sitrep_app
 from rag.access import ANONYMOUS, Caller, authenticate, document_groups
+from rag.config import ConfigError, load_settings
 from tests.serving import (INTEL_TOKEN, OPS_ONLY, OPS_TOKEN, RESTRICTED, Server, api_settings,
                            corpus_engine)
 
@@ -79,6 +80,40 @@ def test_authenticate_maps_tokens_and_users_to_groups():
         assert authenticate(bad, settings) is None
     open_settings = api_settings(corpus_engine(), api_tokens={}, basic_auth={})
     assert authenticate(None, open_settings) is ANONYMOUS
+
+
+@pytest.mark.parametrize("env, words, secret", [
+    ({"SITREP_API_TOKENS": "short-secret=ops"}, "SITREP_API_TOKENS entry 1: the secret must be",
+     "short-secret"),
+    ({"SITREP_API_TOKENS": "a-long-enough-secret-1=ops|in tel"}, "group names",
+     "a-long-enough-secret-1"),
+    ({"SITREP_API_TOKENS": "./missing-tokens.json"}, "cannot read the JSON file", None),
+    ({"SITREP_BASIC_AUTH": "bob:pw-is-7=ops,carol"}, "entry 1 must look like user:password",
+     "pw-is-7"),
+    ({"SITREP_CORS_ORIGINS": "https://intranet.example/page"}, "no path", None),
+    ({"SITREP_RATE_LIMIT": "-1"}, "SITREP_RATE_LIMIT=-1 is out of range", None),
+    ({"SITREP_LOG_QUESTIONS": "sometimes"}, "SITREP_LOG_QUESTIONS", None),
+])
+def test_security_settings_are_validated_without_echoing_secrets(env, words, secret):
+    with pytest.raises(ConfigError) as error:
+        load_settings(env)
+    assert words in str(error.value)
+    assert secret is None or secret not in str(error.value)
+
+
+def test_security_settings_parse(tmp_path):
+    tokens = tmp_path / "tokens.json"
+    tokens.write_text('{"a-long-enough-secret-1": ["intel", "ops"], "another-long-secret-2": []}')
+    settings = load_settings({"SITREP_API_TOKENS": str(tokens),
+                              "SITREP_BASIC_AUTH": "alice:long-password=ops",
+                              "SITREP_CORS_ORIGINS": "https://Intranet.example/, "
+                                                     "http://10.0.0.5:8080",
+                              "SITREP_RATE_LIMIT": "0", "SITREP_LOG_QUESTIONS": "yes"})
+    assert settings.api_tokens == {"a-long-enough-secret-1": {"intel", "ops"},
+                                   "another-long-secret-2": frozenset()}
+    assert settings.basic_auth == {"alice:long-password": {"ops"}}
+    assert settings.cors_origins == ("https://intranet.example", "http://10.0.0.5:8080")
+    assert settings.rate_limit == 0 and settings.log_questions
 
 
 def test_document_list_is_filtered_per_caller(server):

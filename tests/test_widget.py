@@ -37,7 +37,7 @@ HOST_PAGE = """<!doctype html>
 <main><div class="card"><h2>Morning reading</h2><p>Situation reports are filed by 09:00.
 Use the Sitrep panel in the corner to ask about the current document set.</p></div>
 <div class="card"><h2>Contacts</h2><p>Duty officer: ext. 4410.</p></div></main>
-<script src="{api}/widget.js" data-title="Ask Sitrep" data-accent="#0b6e4f"
+<script src="{api}/widget.js" data-title="Ask Sitrep" data-accent="{accent}"
         data-position="bottom-right" data-api-base="{api}" data-token="{token}"></script>
 </body></html>
 """
@@ -51,7 +51,9 @@ def sites(tmp_path_factory):
     engine = corpus_engine()
     settings = api_settings(engine, cors_origins=(f"http://127.0.0.1:{allowed_port}",))
     with Server(sitrep_app.create_app(settings, engine)) as api:
-        (folder / "index.html").write_text(HOST_PAGE.format(api=api.url, token=OPS_TOKEN))
+        for name, accent in (("index.html", "#0b6e4f"), ("light.html", "#ffd33d")):
+            (folder / name).write_text(HOST_PAGE.format(api=api.url, token=OPS_TOKEN,
+                                                        accent=accent))
         with StaticServer(folder, allowed_port) as allowed, \
                 StaticServer(folder, refused_port) as refused:
             yield api, allowed.url + "/index.html", refused.url + "/index.html"
@@ -127,6 +129,14 @@ def test_widget_is_keyboard_and_screen_reader_usable(page, sites):
     assert page.evaluate(focused) == "Open Ask Sitrep"  # focus returns to the launcher
     expect(page.get_by_role("button", name="Open Ask Sitrep")).to_have_attribute(
         "aria-expanded", "false")
+
+
+def test_light_accent_keeps_readable_text(page, sites):
+    page.goto(sites[1].replace("index.html", "light.html"))
+    launcher = page.get_by_role("button", name="Open Ask Sitrep")
+    colours = launcher.evaluate(
+        "b => [getComputedStyle(b).color, getComputedStyle(b).backgroundColor]")
+    assert colours == ["rgb(17, 17, 17)", "rgb(255, 211, 61)"]
 
 
 def test_disallowed_origin_is_refused(page, sites):

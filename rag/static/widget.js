@@ -37,7 +37,7 @@
     "text-indent:0;white-space:normal;direction:ltr;visibility:visible;cursor:auto;" +
     "display:flex;flex-direction:column;align-items:flex-" + (side === "right" ? "end" : "start") + ";gap:10px}" +
     (vertical === "top" ? ".root{flex-direction:column-reverse}" : "") +
-    ".launcher{border:0;border-radius:999px;background:var(--accent);color:#fff;cursor:pointer;" +
+    ".launcher{border:0;border-radius:999px;background:var(--accent);color:var(--on-accent);cursor:pointer;" +
     "font:600 15px/1 inherit;font-family:inherit;padding:12px 18px 12px 14px;" +
     "box-shadow:0 4px 14px rgba(0,0,0,.25);display:inline-flex;align-items:center;gap:8px}" +
     ".launcher svg{width:20px;height:20px;fill:currentColor}" +
@@ -48,13 +48,13 @@
     "display:flex;flex-direction:column;overflow:hidden}" +
     ".panel[hidden]{display:none}" +
     ".head{display:flex;align-items:center;justify-content:space-between;padding:10px 12px;" +
-    "background:var(--accent);color:#fff}" +
+    "background:var(--accent);color:var(--on-accent)}" +
     ".head h2{margin:0;font:600 16px/1.2 inherit;font-family:inherit}" +
-    ".close{border:0;background:transparent;color:#fff;font:22px/1 inherit;font-family:inherit;" +
+    ".close{border:0;background:transparent;color:var(--on-accent);font:22px/1 inherit;font-family:inherit;" +
     "cursor:pointer;padding:2px 8px;border-radius:6px}" +
     ".log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:10px;background:#f6f8fa}" +
     ".msg{max-width:92%;padding:8px 11px;border-radius:10px;white-space:pre-wrap;word-wrap:break-word}" +
-    ".user{align-self:flex-end;background:var(--accent);color:#fff}" +
+    ".user{align-self:flex-end;background:var(--accent);color:var(--on-accent)}" +
     ".bot{align-self:stretch;max-width:100%;background:#fff;border:1px solid #d0d7de;white-space:normal}" +
     ".bot p{margin:0 0 6px}.bot ul{margin:0 0 6px;padding-left:18px}.bot li{margin:0 0 4px}" +
     ".abstained{border-left:4px solid #9a6700}" +
@@ -62,14 +62,14 @@
     ".sources{margin:8px 0 0;padding:8px 0 0;border-top:1px solid #d0d7de;font-size:12.5px;color:#424a53}" +
     ".sources h3{margin:0 0 4px;font:600 12.5px/1.3 inherit;font-family:inherit;color:#1b1f24}" +
     ".sources ol{margin:0;padding:0;list-style:none}.sources li{margin:0 0 6px}" +
-    ".n{display:inline-block;min-width:22px;font-weight:600;color:var(--accent)}" +
-    ".cite{font-weight:600;color:var(--accent)}" +
+    ".n{display:inline-block;min-width:22px;font-weight:600;color:var(--accent-text)}" +
+    ".cite{font-weight:600;color:var(--accent-text)}" +
     ".where{color:#57606a}" +
     ".status{min-height:18px;padding:0 12px;font-size:12px;color:#57606a;background:#f6f8fa}" +
     "form{display:flex;gap:8px;padding:10px;border-top:1px solid #d0d7de;background:#fff}" +
     "textarea{flex:1;resize:none;height:42px;padding:9px;border:1px solid #8c959f;border-radius:8px;" +
     "font:14px/1.4 inherit;font-family:inherit;color:#1b1f24;background:#fff}" +
-    ".ask{border:0;border-radius:8px;background:var(--accent);color:#fff;font:600 14px/1 inherit;" +
+    ".ask{border:0;border-radius:8px;background:var(--accent);color:var(--on-accent);font:600 14px/1 inherit;" +
     "font-family:inherit;padding:0 16px;cursor:pointer}" +
     ".ask:disabled{opacity:.55;cursor:progress}" +
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}";
@@ -180,6 +180,18 @@
   root.appendChild(launcher);
   shadow.appendChild(root);
   document.body.appendChild(host);
+
+  // Text on the accent: white on dark accents, near-black on light ones (WCAG luminance).
+  (function contrast() {
+    var rgb = (getComputedStyle(launcher).backgroundColor.match(/[\d.]+/g) || [0, 0, 0])
+      .slice(0, 3).map(function (v) {
+        v = v / 255;
+        return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+      });
+    var light = 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2] > 0.179;
+    root.style.setProperty("--on-accent", light ? "#111" : "#fff");
+    root.style.setProperty("--accent-text", light ? "#1b1f24" : accent);
+  })();
 
   function setOpen(open) {
     panel.hidden = !open;

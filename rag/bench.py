@@ -1,0 +1,445 @@
+"""`python -m rag bench`: ingest throughput, ask latency, cold start, memory and HTTP load.
+
+For the shipped corpus (docs/) and for synthetic corpora of about `--sizes` chunks (built from
+real text by `rag.bench_corpus`), the benchmark runs each stage in a fresh process so that
+memory and start-up figures belong to that stage alone:
+
+- ingest (`python -m rag.bench ingest CORPUS INDEX`): the real `Index.ingest`, timed, then the
+  raw model encode of exactly the texts ingest embedded (sentences and chunks; and sentences
+  alone), timed in the same process: the floor ingest cannot beat;
+- ask (`python -m rag.bench ask INDEX QUESTIONS`): a fresh process; the time from spawn to its
+  first answer is the cold start; then every other question once, timed one by one (warm);
+  its peak RSS is the serving process's;
+- HTTP: `python app.py` on a free loopback port, 16 client threads posting to /api/ask.
+
+`run_bench(...)` returns a `BenchReport`; `format_table(report)` renders it. Timings on a shared
+machine are noisy: the report records the load average before and after.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = [ROOT / "docs", ROOT / "evals/fixture/corpus",
+           ROOT.parent / "shared/datasets/squad2-dev/corpus"]
+QUESTION_FILES = [ROOT / "evals/data/docs_questions.jsonl",
+                  ROOT / "evals/data/fixture_questions.jsonl",
+                  ROOT.parent / "shared/datasets/squad2-dev/questions.jsonl"]
+QUESTIONS_PER_FILE = 20
+HTTP_CLIENTS = 16
+HTTP_REQUESTS_PER_CLIENT = 8
+STAGE_TIMEOUT_S = 4 * 3600
+# Above this many chunks the corpus repeats the pool's paragraphs; the ingest stage then segments
+# each distinct paragraph once (see ingest_stage), so 100k chunks can be built in minutes.
+MEMOISE_ABOVE_CHUNKS = 20_000
+
+
+# ---- results -------------------------------------------------------------------------------
+
+@dataclass
+class IngestResult:
+    """One ingest stage: what was indexed, how fast, and the model floor for the same texts."""
+
+    documents: int
+    sentences: int
+    chunks: int
+    encoded: int  # texts the model encoded (the rest came from the vector cache)
+    reused: int
+    seconds: float
+    sentences_per_s: float
+    peak_rss_mb: float
+    segmentation_memoised: bool = False  # see ingest_stage
+    floor_seconds: float | None = None  # raw encode of the same sentences + chunks
+    floor_sentences_per_s: float | None = None
+    raw_sentences_per_s: float | None = None  # raw encode of the sentences alone
+
+    @property
+    def share_of_floor(self) -> float | None:
+        """Ingest throughput as a share of the model-only throughput on the same texts."""
+        if not self.floor_sentences_per_s:
+            return None
+        return self.sentences_per_s / self.floor_sentences_per_s
+
+
+@dataclass
+class AskResult:
+    """One ask stage in a fresh process."""
+
+    cold_start_s: float
+    questions: int
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    retrieve_p95_ms: float
+    peak_rss_mb: float
+    torch_threads: int
+
+
+@dataclass
+class HttpResult:
+    """Concurrent POST /api/ask against the real app on loopback."""
+
+    clients: int
+    requests: int
+    errors: int
+    seconds: float
+    requests_per_s: float
+    p50_ms: float
+    p95_ms: float
+    first_error: str = ""
+
+
+@dataclass
+class SizeResult:
+    label: str
+    target_chunks: int | None
+    ingest: IngestResult
+    ask: AskResult
+    http: HttpResult | None = None
+
+
+@dataclass
+class BenchReport:
+    cpus: int
+    load_before: tuple[float, float, float]
+    load_after: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    sizes: list[SizeResult] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for size, result in zip(data["sizes"], self.sizes):
+            size["ingest"]["share_of_floor"] = result.ingest.share_of_floor
+        return data
+
+
+# ---- helpers --------------------------------------------------------------------------------
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0..100) by nearest rank; 0.0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[rank]
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set size in MB (Linux reports KB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_http(url: str, proc: subprocess.Popen, timeout_s: float) -> None:
+    """Poll `url` until it answers 200; raise if `proc` dies or `timeout_s` passes."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not come up (exit code {proc.poll()})")
+        time.sleep(0.3)
+
+
+def load_questions(files: list[Path], per_file: int = QUESTIONS_PER_FILE) -> list[str]:
+    """Up to `per_file` distinct questions from each JSONL file that exists."""
+    questions: list[str] = []
+    for path in files:
+        if path.exists():
+            lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+            questions += list(dict.fromkeys(item["question"] for item in lines))[:per_file]
+    return questions
+
+
+def _env(index_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("SITREP_") or k in ("SITREP_MODEL",)}
+    return {**env, "SITREP_INDEX": str(index_dir), "PYTHONPATH": str(ROOT), **extra}
+
+
+def _stage(args: list[str], index_dir: Path) -> dict[str, Any]:
+    """Run `python -m rag.bench ARGS` and return its last stdout line as JSON."""
+    done = subprocess.run([sys.executable, "-m", "rag.bench", *args], cwd=ROOT,
+                          env=_env(index_dir), capture_output=True, text=True,
+                          timeout=STAGE_TIMEOUT_S)
+    if done.returncode != 0:
+        raise RuntimeError(f"bench stage {args[0]} failed: {done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# ---- stages (each runs in its own process) --------------------------------------------------
+
+def _memoise_segmentation() -> None:
+    """Segment each distinct paragraph once in this process (bench only, large sizes).
+
+    Synthetic corpora beyond the pool repeat its paragraphs, and pysbd (~185k chars/s) would
+    spend most of a 100k-chunk build re-splitting them. The spans are the same either way;
+    everything else (layout, hashing, chunking, vectors, Chroma writes) is the real ingest.
+    """
+    import rag.documents as documents
+
+    split = documents.split_sentences
+    spans = lru_cache(maxsize=None)(lambda text: tuple(split(text)))
+    documents.split_sentences = lambda text, base=0: [(base + s, base + e)
+                                                      for s, e in spans(text)]
+
+
+def ingest_stage(corpus: Path, index_dir: Path, floor: bool, memoise: bool) -> IngestResult:
+    """Ingest `corpus` into a new embedded index; with `floor`, time the raw encode too."""
+    from rag.config import load_settings
+    from rag.index import Index
+
+    if memoise:
+        _memoise_segmentation()
+
+    index = Index(load_settings().with_index(index_dir))
+    index.embedder.encode(["warm up the model"])
+    report = index.ingest([corpus])
+    if report.errors:
+        raise RuntimeError(f"ingest errors: {report.errors[:3]}")
+    result = IngestResult(documents=len(report.added), sentences=report.sentences,
+                          chunks=report.chunks, encoded=report.encoded, reused=report.reused,
+                          seconds=report.seconds,
+                          sentences_per_s=report.sentences / report.seconds,
+                          peak_rss_mb=peak_rss_mb(), segmentation_memoised=memoise)
+    if floor:
+        sentences = index.sentences.get(include=["documents"])["documents"]
+        chunks = index.chunks.get(include=["documents"])["documents"]
+        started = time.perf_counter()
+        index.embedder.encode(sentences + chunks)
+        result.floor_seconds = time.perf_counter() - started
+        result.floor_sentences_per_s = len(sentences) / result.floor_seconds
+        started = time.perf_counter()
+        index.embedder.encode(sentences)
+        result.raw_sentences_per_s = len(sentences) / (time.perf_counter() - started)
+    return result
+
+
+def ask_stage(index_dir: Path, questions: list[str]) -> None:
+    """Answer the first question (the parent times this as cold start), then time the rest.
+
+    Prints one JSON line after the first answer and one with the results at the end.
+    """
+    from rag.config import load_settings
+    from rag.engine import Engine
+
+    engine = Engine(load_settings().with_index(index_dir))
+    engine.ask(questions[0])
+    print(json.dumps({"first_answer": True}), flush=True)
+    totals, retrieves = [], []
+    for question in questions[1:]:
+        started = time.perf_counter()
+        answer = engine.ask(question)
+        totals.append((time.perf_counter() - started) * 1000)
+        retrieves.append(answer.timings_ms.get("retrieve", 0.0))
+    import torch
+
+    print(json.dumps({"latencies_ms": totals, "retrieve_ms": retrieves,
+                      "peak_rss_mb": peak_rss_mb(), "torch_threads": torch.get_num_threads()}),
+          flush=True)
+
+
+def run_ask(index_dir: Path, questions: list[str]) -> AskResult:
+    """Spawn the ask stage; time spawn → first answer; collect its warm latencies."""
+    qfile = index_dir.parent / f"{index_dir.name}-questions.json"
+    qfile.write_text(json.dumps(questions))
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "rag.bench", "ask", str(index_dir),
+                             str(qfile)], cwd=ROOT, env=_env(index_dir),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = proc.stdout.readline()
+    cold = time.perf_counter() - started
+    rest, err = proc.communicate(timeout=STAGE_TIMEOUT_S)
+    if proc.returncode != 0 or not first:
+        raise RuntimeError(f"bench ask stage failed: {err[-2000:]}")
+    data = json.loads(rest.strip().splitlines()[-1])
+    lat = data["latencies_ms"]
+    return AskResult(cold_start_s=cold, questions=len(lat), p50_ms=percentile(lat, 50),
+                     p95_ms=percentile(lat, 95), p99_ms=percentile(lat, 99),
+                     retrieve_p95_ms=percentile(data["retrieve_ms"], 95),
+                     peak_rss_mb=data["peak_rss_mb"], torch_threads=data["torch_threads"])
+
+
+def run_http(index_dir: Path, questions: list[str], clients: int = HTTP_CLIENTS,
+             per_client: int = HTTP_REQUESTS_PER_CLIENT) -> HttpResult:
+    """Serve `python app.py` on a free port and post questions from `clients` threads."""
+    port = free_port()
+    # The per-client rate limit would throttle a load test that comes from one address.
+    env = _env(index_dir, SITREP_PORT=str(port), SITREP_RATE_LIMIT="0")
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def client(number: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        for i in range(per_client):
+            question = questions[(number * per_client + i) % len(questions)]
+            started = time.perf_counter()
+            try:
+                conn.request("POST", "/api/ask", json.dumps({"question": question}),
+                             {"Content-Type": "application/json"})
+                response = conn.getresponse()
+                body = response.read()
+                failure = "" if response.status == 200 else f"{response.status} {body[:200]!r}"
+            except (OSError, http.client.HTTPException) as exc:
+                failure = repr(exc)
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            with lock:
+                (errors.append(failure) if failure
+                 else latencies.append((time.perf_counter() - started) * 1000))
+        conn.close()
+
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz", proc, timeout_s=600)
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        seconds = time.perf_counter() - started
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+    total = clients * per_client
+    return HttpResult(clients=clients, requests=total, errors=len(errors), seconds=seconds,
+                      requests_per_s=total / seconds, p50_ms=percentile(latencies, 50),
+                      p95_ms=percentile(latencies, 95), first_error=errors[0] if errors else "")
+
+
+# ---- orchestration --------------------------------------------------------------------------
+
+def bench_size(label: str, corpus: Path, work: Path, questions: list[str], floor: bool,
+               http: bool, target: int | None = None) -> SizeResult:
+    """Ingest `corpus` (or reuse an earlier run's index in `work`), then ask, then HTTP."""
+    index_dir = work / f"index-{label}"
+    saved = work / f"ingest-{label}.json"
+    if saved.exists() and (index_dir / "chroma").exists():
+        ingest = IngestResult(**json.loads(saved.read_text()))
+    else:
+        shutil.rmtree(index_dir, ignore_errors=True)
+        args = (["ingest", str(corpus), str(index_dir)] + (["--floor"] if floor else [])
+                + (["--memoise"] if (target or 0) > MEMOISE_ABOVE_CHUNKS else []))
+        ingest = IngestResult(**_stage(args, index_dir))
+        saved.write_text(json.dumps(asdict(ingest)))
+    result = SizeResult(label, target, ingest, run_ask(index_dir, questions))
+    if http:
+        result.http = run_http(index_dir, questions)
+    return result
+
+
+def run_bench(sizes: list[int], work: Path, http_sizes: set[str],
+              log=lambda message: None) -> BenchReport:
+    """Benchmark the shipped corpus, then each synthetic size, in `work` (kept for reuse)."""
+    from rag.bench_corpus import text_pool, write_corpus
+
+    report = BenchReport(cpus=os.cpu_count() or 0, load_before=os.getloadavg())
+    shipped_questions = load_questions(QUESTION_FILES[:1], per_file=1000)
+    log("shipped corpus")
+    report.sizes.append(bench_size("shipped", ROOT / "docs", work, shipped_questions,
+                                   floor=False, http="shipped" in http_sizes))
+    pool = text_pool([folder for folder in SOURCES if folder.exists()])
+    questions = load_questions(QUESTION_FILES)
+    for number, size in enumerate(sizes):
+        label = f"{size // 1000}k" if size >= 1000 else str(size)
+        corpus = work / f"corpus-{label}"
+        if not corpus.exists():
+            write_corpus(pool, size, corpus)
+        log(f"{label} chunks")
+        report.sizes.append(bench_size(label, corpus, work, questions, floor=number == 0,
+                                       http=label in http_sizes, target=size))
+    report.load_after = os.getloadavg()
+    return report
+
+
+def format_table(report: BenchReport) -> str:
+    """A plain-text table of the report, one row per corpus."""
+    head = (f"{'corpus':>8} {'docs':>6} {'sents':>8} {'chunks':>7} {'encoded':>8} "
+            f"{'ingest s/s':>10} {'floor s/s':>9} {'share':>6} {'cold s':>7} {'p50 ms':>7} "
+            f"{'p95 ms':>7} {'p99 ms':>7} {'RSS MB':>7} {'ingRSS':>7}")
+    lines = [head, "-" * len(head)]
+    for s in report.sizes:
+        i, a = s.ingest, s.ask
+        share = f"{i.share_of_floor:.0%}" if i.share_of_floor else "-"
+        floor = f"{i.floor_sentences_per_s:.0f}" if i.floor_sentences_per_s else "-"
+        lines.append(f"{s.label:>8} {i.documents:>6} {i.sentences:>8} {i.chunks:>7} "
+                     f"{i.encoded:>8} {i.sentences_per_s:>10.0f} {floor:>9} {share:>6} "
+                     f"{a.cold_start_s:>7.1f} {a.p50_ms:>7.1f} {a.p95_ms:>7.1f} "
+                     f"{a.p99_ms:>7.1f} {a.peak_rss_mb:>7.0f} {i.peak_rss_mb:>7.0f}")
+    floor_rows = [s.ingest for s in report.sizes if s.ingest.raw_sentences_per_s]
+    for i in floor_rows:
+        lines.append(f"\nraw model encode: {i.raw_sentences_per_s:.0f} sentences/s (sentences "
+                     f"alone); {i.floor_sentences_per_s:.0f} sentences/s counting the chunk "
+                     f"texts ingest also embeds ({i.floor_seconds:.1f} s)")
+    for s in report.sizes:
+        if s.http:
+            h = s.http
+            lines.append(f"HTTP {s.label}: {h.clients} clients, {h.requests} requests, "
+                         f"{h.errors} errors, {h.requests_per_s:.1f} req/s, p50 {h.p50_ms:.0f} ms,"
+                         f" p95 {h.p95_ms:.0f} ms {h.first_error}")
+    lines.append(f"{report.cpus} CPUs; load average before {report.load_before[0]:.1f}, "
+                 f"after {report.load_after[0]:.1f}; torch threads "
+                 f"{report.sizes[0].ask.torch_threads if report.sizes else '?'}")
+    return "\n".join(lines)
+
+
+def command(sizes: list[int], as_json: bool, workdir: str | None, http_sizes: set[str]) -> int:
+    """The `python -m rag bench` entry point; returns the exit code."""
+    work = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="sitrep-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        report = run_bench(sizes, work, http_sizes,
+                           log=lambda m: print(f"bench: {m}", file=sys.stderr, flush=True))
+    finally:
+        if not workdir:
+            shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps(report.to_dict(), indent=1) if as_json else format_table(report))
+    return 0
+
+
+def _stage_main(argv: list[str]) -> int:
+    """Entry point of the per-stage processes (`python -m rag.bench ingest|ask ...`)."""
+    if argv[0] == "ingest":
+        result = ingest_stage(Path(argv[1]), Path(argv[2]), floor="--floor" in argv,
+                              memoise="--memoise" in argv)
+        print(json.dumps(asdict(result)))
+    elif argv[0] == "ask":
+        ask_stage(Path(argv[1]), json.loads(Path(argv[2]).read_text()))
+    else:
+        print(f"unknown bench stage {argv[0]!r}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_stage_main(sys.argv[1:]))

@@ -28,6 +28,7 @@ import rag  # noqa: F401  (offline environment first)
 from rag.config import Settings
 from rag.documents import Document, DocumentError, find_files, load_document
 from rag.embeddings import Embedder, get_embedder
+from rag.vector_cache import cached_encode
 
 META_ID = "__meta__"
 ProgressFn = Callable[[int, int, str], None]
@@ -91,6 +92,8 @@ class IngestReport:
     errors: list[str] = field(default_factory=list)
     sentences: int = 0
     chunks: int = 0
+    encoded: int = 0  # texts (sentences and chunks) the model encoded
+    reused: int = 0  # texts whose vector came from the process's vector cache
     seconds: float = 0.0
 
     @property
@@ -274,7 +277,7 @@ class Index:
             total = sum(len(d.sentences) for d in pending)
             done = 0
             for doc in pending:
-                self._write_document(doc, report)
+                self._write_document(doc, report, replacing=doc.doc_id in committed)
                 (report.updated if doc.doc_id in committed else report.added).append(doc.source)
                 done += len(doc.sentences)
                 if progress:
@@ -299,11 +302,13 @@ class Index:
             self._sync_generation()
             return record
 
-    def _write_document(self, doc: Document, report: IngestReport) -> None:
+    def _write_document(self, doc: Document, report: IngestReport, replacing: bool) -> None:
         texts = [s.text for s in doc.sentences]
         counts = self.embedder.token_counts(texts)
         chunks = make_chunks(doc, counts, self.settings.chunk_tokens)
-        vectors = self.embedder.encode(texts + [c.text for c in chunks])
+        vectors, reused = cached_encode(self.embedder, texts + [c.text for c in chunks])
+        report.encoded += len(vectors) - reused
+        report.reused += reused
         sent_vecs, chunk_vecs = vectors[:len(texts)], vectors[len(texts):]
         tag = f"{doc.doc_id}:{doc.sha256[:12]}"
         chunk_of = np.zeros(len(texts), dtype=int)
@@ -331,7 +336,8 @@ class Index:
                              "ingested_at": time.time(),
                              "path": str(Path(doc.source).resolve())})])
         _checkpoint("committed", doc.source)
-        self._delete_stale(doc.doc_id, doc.sha256[:12])
+        if replacing:  # a new document has no older version; crash leftovers are swept later
+            self._delete_stale(doc.doc_id, doc.sha256[:12])
         report.sentences += len(doc.sentences)
         report.chunks += len(chunks)
 

@@ -164,6 +164,16 @@ def cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.bench import command
+
+    try:
+        sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
+    except ValueError:
+        return _fail(f"--sizes {args.sizes!r} must be whole numbers, e.g. 1000,10000")
+    return command(sizes, args.json, args.workdir, set(args.http.split(",")))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m rag", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -194,6 +204,14 @@ def build_parser() -> argparse.ArgumentParser:
     from rag.evaluate import command as eval_command
 
     eval_command.add_parser(sub)
+    p = sub.add_parser("bench", help="measure ingest, ask latency, cold start, memory, HTTP load")
+    p.add_argument("--sizes", default="1000,10000,100000",
+                   help="synthetic corpus sizes in chunks, comma-separated")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--workdir", help="keep corpora and indexes here and reuse them next time")
+    p.add_argument("--http", default="shipped",
+                   help="corpora to load-test over HTTP, comma-separated (e.g. shipped,100k)")
+    p.set_defaults(func=cmd_bench)
     return parser
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -68,6 +69,11 @@ PAGE_JS = """
   }, true);
 }
 """
+# The conversation survives a reload of the tab (sessionStorage: per tab, gone when it closes).
+SAVE_JS = "(saved) => { try { sessionStorage.setItem('sitrep-conversation', saved); } " \
+          "catch (error) {} }"
+LOAD_JS = "() => { try { return [sessionStorage.getItem('sitrep-conversation') || '']; } " \
+          "catch (error) { return ['']; } }"
 # The clipboard API needs a secure context; plain-http intranet hosts fall back to execCommand.
 COPY_JS = """
 async (text) => {
@@ -100,6 +106,32 @@ class Conversation:
     turns: list[dict[str, str]] = field(default_factory=list)  # answered turns, plain text
     answers: dict[int, dict[str, Any]] = field(default_factory=dict)  # message index → answer
     pending: str = ""
+
+    def to_json(self) -> str:
+        return json.dumps({"messages": self.messages, "turns": self.turns,
+                           "answers": {str(i): a for i, a in self.answers.items()}})
+
+    @classmethod
+    def from_json(cls, text: str) -> "Conversation":
+        """A conversation saved by `to_json`; an empty one for anything else (the text comes
+        from the browser, so it is checked, and shown only to the browser that sent it)."""
+        try:
+            data = json.loads(text)
+            convo = cls([_message(m) for m in data["messages"]],
+                        [_message(t) for t in data["turns"]],
+                        {int(i): a for i, a in data["answers"].items()
+                         if isinstance(a, dict) and isinstance(a.get("citations"), list)})
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return cls()
+        return convo
+
+
+def _message(item: Any) -> dict[str, str]:
+    """A chat message {role, content} or ValueError."""
+    if (not isinstance(item, dict) or item.get("role") not in ("user", "assistant")
+            or not isinstance(item.get("content"), str)):
+        raise ValueError("not a chat message")
+    return {"role": item["role"], "content": item["content"]}
 
 
 @dataclass
@@ -173,7 +205,7 @@ def _answer_view(key: str, result: dict[str, Any] | None) -> tuple[str, Listing,
             copy_text(result["answer"], citations), DOC_HINT)
 
 
-def _chat_tab(space: Workspace) -> None:
+def _chat_tab(space: Workspace, blocks: gr.Blocks) -> None:
     """Chat with example chips, the sources of the shown answer, copy and clear."""
     conversation = gr.State(Conversation())
     with gr.Row(equal_height=False):
@@ -192,6 +224,7 @@ def _chat_tab(space: Workspace) -> None:
                 copy = gr.Button("Copy answer with sources", size="sm")
                 clear = gr.Button("New conversation", size="sm")
             copy_box = gr.Textbox(visible="hidden", label="Answer with sources (for copying)")
+            saved = gr.Textbox(visible="hidden", label="Saved conversation")
         with gr.Column(scale=2, min_width=320, elem_classes=["sitrep-side"]):
             viewer = _citation_viewer(space, "Ask a question; its sources appear here.")
     view_outputs = [viewer.sources, viewer.shown, copy_box, viewer.document]
@@ -211,14 +244,14 @@ def _chat_tab(space: Workspace) -> None:
                                       allowed_docs=space.allowed(request)).to_dict()
         except QuestionError as exc:
             convo.messages.append({"role": "assistant", "content": f"⚠️ {exc}"})
-            return convo.messages, convo, *_answer_view(key, None)
+            return convo.messages, convo, convo.to_json(), *_answer_view(key, None)
         numbers = [c["n"] for c in result["citations"]]
         convo.messages.append({"role": "assistant",
                                "content": link_markers(result["answer"], key, numbers)})
         convo.turns += [{"role": "user", "content": convo.pending},
                         {"role": "assistant", "content": result["answer"]}]
         convo.answers[int(key)] = result
-        return convo.messages, convo, *_answer_view(key, result)
+        return convo.messages, convo, convo.to_json(), *_answer_view(key, result)
 
     def pick(convo: Conversation, listing: Listing, evt: gr.SelectData) -> tuple[Any, ...]:
         """Clicking an earlier reply brings back its sources."""
@@ -231,9 +264,15 @@ def _chat_tab(space: Workspace) -> None:
         return evt.value["text"]
 
     def reset() -> tuple[Any, ...]:
-        return [], Conversation(), *_answer_view("", None)
+        return [], Conversation(), "", *_answer_view("", None)
 
-    answer_outputs = [chatbot, conversation, *view_outputs]
+    def restore(text: str) -> tuple[Any, ...]:
+        convo = Conversation.from_json(text)
+        last = max(convo.answers, default=None)
+        return (convo.messages, convo, gr.skip(),
+                *_answer_view(str(last), convo.answers.get(last)))
+
+    answer_outputs = [chatbot, conversation, saved, *view_outputs]
     for trigger in (question.submit, send.click):
         trigger(post, [question, conversation], [question, chatbot, conversation],
                 queue=False).success(answer, [conversation], answer_outputs)
@@ -246,6 +285,8 @@ def _chat_tab(space: Workspace) -> None:
                [copy_box], None, js=COPY_JS)  # queued: toasts travel on the queue
     for trigger in (clear.click, chatbot.clear):
         trigger(reset, None, answer_outputs, queue=False)
+    saved.change(None, [saved], None, js=SAVE_JS)
+    blocks.load(restore, [saved], answer_outputs, js=LOAD_JS, queue=False)
 
 
 def _library_tab(space: Workspace, blocks: gr.Blocks) -> None:
@@ -368,7 +409,7 @@ def build_ui(engine: Engine, settings: Settings) -> gr.Blocks:
                     "exact source sentences.", elem_id="sitrep-header")
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
-                _chat_tab(space)
+                _chat_tab(space, blocks)
             _library_tab(space, blocks)
             _brief_tab(space)
     return blocks

@@ -127,6 +127,12 @@ def test_answer_cites_and_highlights(page: Page) -> None:
     page.locator("[data-testid=bot]").last.get_by_role("link", name="[2]").first.click()
     expect(mark).to_contain_text(second.strip("“”\""))
     expect(page.locator(".sitrep-cite").nth(1)).to_have_attribute("aria-current", "true")
+    # The conversation belongs to this browser tab and survives a reload.
+    page.reload()
+    expect(page.locator("[data-testid=bot]")).to_have_count(1)
+    expect(page.locator("[data-testid=bot]")).to_contain_text("12,000")
+    page.locator("[data-testid=bot]").get_by_role("link", name="[1]").first.click()
+    expect(mark).to_contain_text(cited)
 
 
 def test_keyboard_opens_a_source_and_copy_includes_sources(page: Page) -> None:

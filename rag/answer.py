@@ -336,16 +336,28 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
 
     typed = info.qtype in ("number", "person", "date", "place")
     pool = candidates[:15]
+    if typed and table is not None:
+        pool += _neighbours(pool[:3], pool, table)
     spans = {c.id: answer_span(info, c, table.block_text(c.doc_id, c.idx) if table else "")
              for c in pool} if typed else {}
 
     wants_quote = bool(_ASKS_QUOTE.search(info.text))
 
+    asked_measures = _measure_stems(info.text)
+    qnumbers = {info.text[a:b].replace(",", "") for _, a, b in numbers_in(info.text)}
+
     def ranking(c: Candidate) -> float:
+        bonus = 0.0
+        if qnumbers and table is not None:
+            # Numbers in the question ("Line 4", "1911") point at the passage that has them.
+            near = set(words(" ".join((c.title, c.section, table.window_text(c.doc_id, c.idx)))))
+            bonus += 0.1 if qnumbers <= near else 0.0
         if not typed:
-            return c.score + (0.1 if wants_quote and _QUOTE.search(c.text) else 0.0)
+            return c.score + bonus + (0.1 if wants_quote and _QUOTE.search(c.text) else 0.0)
         span = spans.get(c.id)
-        return c.score + (0.08 + 0.1 * span[2] if span else -1.0)
+        if asked_measures and not _measure_stems(c.text) & asked_measures:
+            bonus -= 0.15
+        return c.score + bonus + (0.08 + 0.1 * span[2] if span else -1.0)
 
     ranked = sorted(pool, key=lambda c: -ranking(c))
     top = ranked[0]
@@ -366,6 +378,28 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
     values = {key for _, key in keys}
     conflict = len(values) > 1 and len({d for d, _ in keys}) > 1
     return Composition(False, _bluf(info, evidence, conflict), evidence, conflict)
+
+
+def _neighbours(best: list[Candidate], pool: list[Candidate],
+                table: SentenceTable) -> list[Candidate]:
+    """Sentences next to the best ones, scored a little below them.
+
+    The value often sits one sentence away from the words of the question: "The great dock
+    strike of 1911 lasted 58 days …" is followed by "The strike leader, Tomas Ekberg, …".
+    """
+    seen = {c.id for c in pool}
+    extra = []
+    for cand in best:
+        for idx in (cand.idx - 1, cand.idx + 1):
+            row = table.position.get((cand.doc_id, idx))
+            if row is None or table.ids[row] in seen:
+                continue
+            near = table.candidate(row)
+            near.dense, near.coverage = cand.dense, cand.coverage
+            near.score = 0.9 * cand.score
+            seen.add(near.id)
+            extra.append(near)
+    return extra
 
 
 def _select(info: QuestionInfo, top: Candidate, ranked: list[Candidate],

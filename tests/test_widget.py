@@ -104,6 +104,7 @@ def test_widget_answers_with_numbered_citations_from_another_origin(page, sites)
     assert sources.count() >= 1
     expect(sources.first).to_contain_text("[1]")
     expect(sources.first).to_contain_text("12,000 North Korean troops")
+    assert answer.inner_text().count("troops are currently involved in the Ukraine") == 1
     letter_spacing = answer.evaluate("node => getComputedStyle(node).letterSpacing")
     assert letter_spacing in ("normal", "0px")  # host `* {letter-spacing}` stays outside
     assert page.locator(".msg.user").last.inner_text() == "How many troops?"

@@ -207,12 +207,12 @@
   }
 
   // The Sources list shows each cited sentence once, so drop the answer's evidence bullets
-  // that only repeat one.
+  // that only repeat one (- “sentence” — title [n]); other bullets (conflicts) stay.
   function withoutRepeats(text, citations) {
     return String(text).split("\n").filter(function (line) {
-      return !(/^\s*[-*] /.test(line) && (citations || []).some(function (c) {
-        return line.indexOf(c.sentence) >= 0;
-      }));
+      return !(citations || []).some(function (c) {
+        return line.replace(/^\s+/, "").indexOf("- \u201c" + c.sentence + "\u201d") === 0;
+      });
     }).join("\n");
   }
 

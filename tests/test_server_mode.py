@@ -8,30 +8,23 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from rag.bench import free_port, wait_http
 from rag.engine import Engine
 from rag.index import Index
 
 from .conftest import ROOT, make_settings
 
 CHROMA = Path(sys.executable).with_name("chroma")
+# Every third question of the shipped corpus's eval set: figures, names, quotes, abstentions.
 QUESTIONS = [json.loads(line)["question"]
              for line in (ROOT / "evals/data/docs_questions.jsonl").read_text().splitlines()
-             if line.strip()]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+             if line.strip()][::3]
 
 
 @pytest.fixture(scope="module")
@@ -44,16 +37,11 @@ def chroma_url(tmp_path_factory) -> str:
                              "127.0.0.1", "--port", str(port)], stdout=log,
                             stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1):
-                break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(f"chroma run did not start: {(data / 'server.log').read_text()}")
-            time.sleep(0.2)
+    try:
+        wait_http(f"{url}/api/v2/heartbeat", proc, timeout_s=60)
+    except RuntimeError:
+        proc.kill()
+        raise RuntimeError(f"chroma run did not start: {(data / 'server.log').read_text()}")
     yield url
     proc.terminate()
     proc.wait(timeout=10)

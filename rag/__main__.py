@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -74,14 +75,23 @@ def _read_history(path: str | None) -> list[dict] | None:
     return data.get("history", data) if isinstance(data, dict) else data
 
 
+# Terminal controls (C0 but tab and newline, DEL, C1) and bidi overrides a document may hold.
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _inert(text: str) -> str:
+    """Document text for a terminal: control characters shown as escapes, never obeyed."""
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
+
+
 def _print_answer(answer: dict[str, Any]) -> None:
-    print(answer["answer"])
+    print(_inert(answer["answer"]))
     if answer["citations"]:
         print()
     for c in answer["citations"]:
         where = f"{c['source']}:{c['start']}-{c['end']}"
-        print(f"[{c['n']}] “{c['sentence']}” — {c['title']}"
-              f"{' · ' + c['section'] if c['section'] else ''} ({where})")
+        print(_inert(f"[{c['n']}] “{c['sentence']}” — {c['title']}"
+                     f"{' · ' + c['section'] if c['section'] else ''} ({where})"))
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:

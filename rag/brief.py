@@ -20,6 +20,7 @@ How lines are chosen (extractive, so nothing is said that a source does not say)
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -36,7 +37,7 @@ TOPIC_DOC_SHARE = 0.2
 SAME_POINT = 0.8
 SAME_THING = 0.4  # sentences giving rival figures for one thing are at least this close
 SAME_EVENT = 0.6  # two sentences this close (cosine) describe the same event
-RARE = 0.65  # share of the corpus's highest IDF that makes a word rare enough to identify
+RARE = 0.03  # a word in at most this share of the sentences (or in two) identifies a subject
 _YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 NLP_LIMIT = 400  # sentences analysed with spaCy, most salient first (keeps big corpora fast)
 _SUMMARY_SECTION = re.compile(r"\b(?:at a glance|summary|key (?:points|facts|figures)|"
@@ -263,8 +264,11 @@ def _figures(s: _Sentence, doc) -> list[_Figure]:
         for _ in range(2):  # the measure ("cubic metres"), then "of" what ("of water")
             while end < len(doc) and doc[end].tag_ in _NOUNISH:
                 end += 1
-            if not unit and doc[end - 1].tag_.startswith("NN"):
-                unit = doc[end - 1].text.lower()
+            while end > first + 1 and not doc[end - 1].tag_.startswith("NN") \
+                    and doc[end - 1].tag_ in _NOUNISH:
+                end -= 1  # "420 metres long": the adjective is not part of the figure
+            nouns = [t for t in doc[first:end] if t.tag_.startswith("NN")]
+            unit = unit or (nouns[-1].text.lower() if nouns else "")
             if not (end + 1 < len(doc) and doc[end].text == "of"
                     and doc[end + 1].tag_ in _NOUNISH):
                 break
@@ -351,14 +355,17 @@ def brief(engine, topic: str | None = None) -> Brief:
         v for v in figures if v.key[:1].isdigit() and v.unit] + [
         v for s in scope.analysed for v in _dates_and_people(s, docs[s.row])])
     result.gaps = _gaps(scope, result)
+    bluf_refs = {n for line in result.bluf for n in line.refs}
+    # Never pick a side silently: a disputed bottom-line sentence brings the dispute with it.
+    result.bluf += [BriefLine(f"Sources disagree: {line.text}.", line.refs, kind="conflict")
+                    for line in result.disagreements if bluf_refs & set(line.refs)]
     disputed = {n for line in result.disagreements for n in line.refs}
     # The bottom line's sentences make different points: only a dispute over one of them is
     # disagreement; several sources saying different things is not agreement either.
+    cited = [scope.citations[n - 1] for n in sorted({n for ln in result.bluf for n in ln.refs})]
     result.confidence = tradecraft.confidence_line(
-        [tradecraft.Cited(s.meta["doc_id"], scope.origin(s.meta["doc_id"]),
-                          tradecraft.grade_label(scope.metadata(s.meta["doc_id"])), s.claim)
-         for s in bluf],
-        conflict=True if disputed & {n for ln in result.bluf for n in ln.refs} else None).replace(
+        [tradecraft.Cited(c.doc_id, scope.origin(c.doc_id), c.grade, c.claim_type)
+         for c in cited], conflict=True if disputed & bluf_refs else None).replace(
         "Confidence:", "Confidence in the bottom line:", 1)
     result.citations = scope.citations
     return result
@@ -494,7 +501,7 @@ def _disagreements(scope: _Scope, values: list[_Figure]) -> list[BriefLine]:
     """Different values for the same thing in different documents, side by side.
 
     Two values from different documents conflict when their sentences share a rare word
-    besides the value itself (IDF ≥ `RARE` of the corpus maximum: "reservoir", "relocated")
+    besides the value itself (in at most `RARE` of all sentences, or two: "reservoir")
     and — figures: they measure the same unit (or near units such as "people"/"residents",
     never two currencies), differ by less than a factor of two (a rival estimate, not a
     different quantity), their sentences are near in meaning (cosine ≥ `SAME_THING`) and do
@@ -507,7 +514,9 @@ def _disagreements(scope: _Scope, values: list[_Figure]) -> list[BriefLine]:
     lines: list[BriefLine] = []
     seen: set[tuple[str, ...]] = set()
     idf = scope.table.idf
-    rare = RARE * max(idf.values(), default=1.0)
+    n = len(scope.table)
+    # The retriever's IDF is log((n + 1) / (df + 0.5)): the IDF of the rarest common word.
+    rare = math.log((n + 1) / (max(2.0, RARE * n) + 0.5))
     vectors = scope.embedder.word_vectors(sorted({v.unit for v in values
                                                   if v.label not in ("DATE", "PERSON")}))
 

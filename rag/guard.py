@@ -26,7 +26,7 @@ from typing import Any, Awaitable, Callable, MutableMapping
 
 from starlette.applications import Starlette
 
-from rag.access import ANONYMOUS, auth_required, authenticate
+from rag.access import ANONYMOUS, authenticate
 from rag.config import Settings
 
 Scope = MutableMapping[str, Any]
@@ -44,6 +44,11 @@ def _header(scope: Scope, name: bytes) -> str | None:
         if key == name:
             return value.decode("latin-1")
     return None
+
+
+def _size(content_length: str | None) -> int | None:
+    """A declared body size, or None when absent or malformed."""
+    return int(content_length) if content_length and content_length.isdigit() else None
 
 
 def _is_api(scope: Scope) -> bool:
@@ -92,7 +97,7 @@ class RequestLog:
                     "ms": round((time.perf_counter() - started) * 1000, 1),
                     "caller": caller.name if caller else None,
                     "client": (scope.get("client") or ("?",))[0],
-                    "bytes_in": int(_header(scope, b"content-length") or 0)}
+                    "bytes_in": _size(_header(scope, b"content-length"))}
             fields = dict(state.get("log", {}))
             if not self.settings.log_questions:
                 fields.pop("question", None)
@@ -160,9 +165,9 @@ class BodyLimit:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not _is_api(scope):
             return await self.app(scope, receive, send)
-        declared = _header(scope, b"content-length")
-        if declared and declared.isdigit() and int(declared) > self.limit:
-            return await send_error(send, 413, self.too_big(int(declared)))
+        declared = _size(_header(scope, b"content-length"))
+        if declared is not None and declared > self.limit:
+            return await send_error(send, 413, self.too_big(declared))
         # Read the body here (it is small by definition) so a chunked upload cannot get past.
         chunks, size, more = [], 0, True
         while more:
@@ -223,7 +228,7 @@ class RateLimit:
 
     def key(self, scope: Scope) -> str:
         caller = scope.get("state", {}).get("caller", ANONYMOUS)
-        if caller is ANONYMOUS or caller == ANONYMOUS:
+        if caller == ANONYMOUS:
             return "ip:" + (scope.get("client") or ("?",))[0]
         return caller.name
 

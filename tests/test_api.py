@@ -3,6 +3,7 @@ logs, and schemathesis property-based tests against /openapi.json (no 5xx on any
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from pathlib import Path
@@ -192,7 +193,8 @@ def test_one_json_log_line_per_request_and_no_secret(secure, limited, logs):
             and line["caller"] == f"user:{BASIC_USER}"]
     everything = "\n".join(logs.lines)
     assert '{"event"' in everything
-    for secret in SECRETS:
+    basic = base64.b64encode(f"{BASIC_USER}:{BASIC_PASSWORD}".encode()).decode()
+    for secret in (*SECRETS, basic):
         assert secret not in everything
 
 

@@ -308,7 +308,7 @@ def _library_tab(space: Workspace, blocks: gr.Blocks) -> None:
     def refresh(request: gr.Request) -> tuple[list, Any]:
         records = space.visible(request)
         choices = [(f"{r.title} ({r.source})", r.doc_id) for r in records]
-        return library_rows(records), gr.update(choices=choices, value=None)
+        return library_rows(records, space.settings.docs_dir), gr.update(choices=choices, value=None)
 
     def add(paths: list[str] | None, request: gr.Request,
             progress=gr.Progress()) -> tuple[list, Any, str, None]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 from typing import Any, Iterable
 
 from rag.index import DocRecord
@@ -127,10 +128,18 @@ def copy_text(answer_markdown: str, citations: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-LIBRARY_HEADERS = ["Title", "Source", "Date", "Grade", "Sentences", "Chunks"]
+LIBRARY_HEADERS = ["Title", "Source", "File", "Date", "Grade", "Sentences", "Chunks"]
 
 
-def library_rows(records: list[DocRecord]) -> list[list[Any]]:
+def shown_source(source: str, folder: Path) -> str:
+    """A document's source as the library shows it: relative to the library folder when it
+    lives there (the folder is the library), else as recorded."""
+    path, root = Path(source).resolve(), folder.resolve()
+    return str(path.relative_to(root)) if path.is_relative_to(root) else source
+
+
+def library_rows(records: list[DocRecord], folder: Path) -> list[list[Any]]:
     """One table row per indexed document, in LIBRARY_HEADERS order."""
-    return [[r.title, r.source, str(r.metadata.get("date") or ""),
-             grade_of(r.metadata) or "ungraded", r.sentences, r.chunks] for r in records]
+    return [[r.title, str(r.metadata.get("source") or ""), shown_source(r.source, folder),
+             str(r.metadata.get("date") or ""), grade_of(r.metadata) or "ungraded",
+             r.sentences, r.chunks] for r in records]

@@ -160,10 +160,11 @@ def test_utf8_bom_is_not_part_of_a_sentence_or_the_front_matter(tmp_path: Path):
 
 # ---- questions ------------------------------------------------------------------------------
 
+TEN_THOUSAND = ("how many troops " * 700)[:9_999] + "?"
 QUESTIONS = {
     "empty": "",
     "whitespace": " \t\n ",
-    "10000-chars": ("how many troops " * 700)[:10_000],
+    "10000-chars": TEN_THOUSAND,
     "control-chars": "how many\x00 troops\x1b[31m\x07 are\x7f involved?",
     "only-control-chars": "\x00\x01\x1b\x7f",
     "cyrillic": "Сколько северокорейских войск?",
@@ -207,8 +208,7 @@ def test_odd_question_gets_an_answer_or_a_clear_error(name: str, batch_answers, 
 
 
 def test_ten_thousand_character_question_on_the_command_line(site: Site):
-    question = ("how many troops " * 700)[:10_000]
-    result = cli(["ask", question, "--index", "idx"], site.root)
+    result = cli(["ask", TEN_THOUSAND, "--index", "idx"], site.root)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "over the 2000-character limit" in result.stderr
     assert len(result.stderr) < 300  # the message does not echo the question back

@@ -3,7 +3,7 @@
 Each crash test copies one base index (the shipped article, ingested in this process), starts
 a real ingest that updates the article and adds three documents, and kills it with SIGKILL at
 a known point: at a pause of the `SITREP_PAUSE_AT` hook (between Chroma writes), or a fixed
-time after a stage (inside a write or an embedding). The index must then open and answer, and
+time after a stage (in a later write or embedding). The index must then open and answer, and
 the next ingest must complete it: no duplicates, no orphans, readers told to reload.
 """
 
@@ -45,10 +45,11 @@ KILLS = {
     "update-committed-old-vectors-left": Kill(pause=f"committed:{ARTICLE}"),
     # everything committed, the final sweep not run
     "before-sweep": Kill(pause="sweep"),
-    # timed: 10 ms after the first new document's sentence vectors, inside its next writes
-    "timed-inside-write": Kill(after="passed sentences docs/kessling", delay=0.01),
+    # timed: 10 ms after the first new document's sentence vectors were stored; lands in its
+    # chunk or commit writes, or just after (where exactly depends on the machine's load)
+    "timed-10ms-after-first-vectors": Kill(after="passed sentences docs/kessling", delay=0.01),
     # timed: 300 ms after the second document's commit, while the article is re-embedded
-    "timed-mid-update": Kill(after="passed committed docs/orsk", delay=0.3),
+    "timed-300ms-after-second-commit": Kill(after="passed committed docs/orsk", delay=0.3),
 }
 
 

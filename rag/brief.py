@@ -3,7 +3,8 @@
 `brief(engine, topic=None)` returns a `Brief`: a bottom line (2–3 sentences), key points, key
 figures, actors with their roles, key quotes, the sources' own assessments (kept apart from
 fact), points where documents disagree, and gaps. Every line carries citation numbers; each
-citation is a verbatim source sentence with its exact offsets, claim type and source grade.
+citation is a `rag.engine.Citation`, the shape answers use: a verbatim source sentence with its
+exact offsets, claim type and source grade (its `score` is the sentence's salience).
 `to_dict()` gives JSON, `to_markdown()` the page.
 
 How lines are chosen (extractive, so nothing is said that a source does not say):
@@ -30,12 +31,14 @@ from typing import Any
 import numpy as np
 
 from rag import nlp, tradecraft
+from rag.engine import Citation
 from rag.text import STOPWORDS, normalize, numbers_in, stems
 
 TOPIC_KEEP = 0.6
 TOPIC_DOC_SHARE = 0.2
 SAME_POINT = 0.8
 SAME_THING = 0.4  # sentences giving rival figures for one thing are at least this close
+RIVAL_RATIO = 1.4
 SAME_EVENT = 0.6  # two sentences this close (cosine) describe the same event
 RARE = 0.03  # a word in at most this share of the sentences (or in two) identifies a subject
 _YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
@@ -52,25 +55,6 @@ _SUBORDINATORS = {"while", "whereas", "although", "though", "because", "since", 
                   "when", "after", "before", "until", "that"}
 _NOUNISH = ("JJ", "NN", "NNS", "NNP", "NNPS")
 _TITLE_WORDS = re.compile(r"^(?:Dr\.?|Mr\.?|Mrs\.?|Ms\.?|Prof\.?|Sir)$")
-
-
-@dataclass
-class BriefCitation:
-    """A verbatim source sentence: the document text sliced at [start:end] equals `sentence`."""
-
-    n: int
-    doc_id: str
-    source: str
-    title: str
-    section: str
-    sentence: str
-    start: int
-    end: int
-    claim_type: str
-    grade: str
-    source_name: str | None
-    date: str | None
-    url: str | None
 
 
 @dataclass
@@ -98,7 +82,7 @@ class Brief:
     disagreements: list[BriefLine] = field(default_factory=list)
     gaps: list[BriefLine] = field(default_factory=list)
     confidence: str = ""
-    citations: list[BriefCitation] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
 
     SECTIONS = (("key_points", "Key points"), ("key_figures", "Key figures"),
                 ("actors", "Actors"), ("quotes", "Key quotes"),
@@ -124,8 +108,8 @@ class Brief:
         if self.confidence:
             out += ["", self.confidence]
         out += ["", "## Sources", ""]
-        out += [f"[{c.n}] “{c.sentence}” — {c.title} · {c.source_name or c.source} · {c.grade}"
-                f" · {CLAIM_WORDS[c.claim_type]} ({c.source}:{c.start}-{c.end})"
+        out += [f"[{c.n}] “{c.sentence}” — {c.title} · {c.source_name or c.source} · "
+                f"{c.grade} · {CLAIM_WORDS[c.claim_type]} ({c.source}:{c.start}-{c.end})"
                 for c in self.citations]
         return "\n".join(out)
 
@@ -194,19 +178,19 @@ class _Scope:
                                             tradecraft.claim_type(table.texts[r])))
         self.sentences.sort(key=lambda s: -s.salience)
         self.analysed = self.sentences[:NLP_LIMIT]
-        self.citations: list[BriefCitation] = []
+        self.citations: list[Citation] = []
         self._numbers: dict[int, int] = {}
 
     def cite(self, s: _Sentence) -> int:
         """The citation number of a sentence, handing out the next one on first use."""
         if s.row not in self._numbers:
             m = self.table.metas[s.row]
-            fields = tradecraft.source_fields(self.metadata(m["doc_id"]))
             self._numbers[s.row] = len(self.citations) + 1
-            self.citations.append(BriefCitation(
+            self.citations.append(Citation(
                 len(self.citations) + 1, m["doc_id"], m["source"], m["title"],
-                m.get("section", ""), s.text, int(m["start"]), int(m["end"]), s.claim,
-                fields["grade"], fields["source_name"], fields["date"], fields["url"]))
+                m.get("section", ""), s.text, int(m["start"]), int(m["end"]),
+                round(s.salience, 4), s.claim,
+                **tradecraft.source_fields(self.metadata(m["doc_id"]))))
         return self._numbers[s.row]
 
     def metadata(self, doc_id: str) -> dict[str, Any]:
@@ -503,13 +487,13 @@ def _disagreements(scope: _Scope, values: list[_Figure]) -> list[BriefLine]:
     Two values from different documents conflict when their sentences share a rare word
     besides the value itself (in at most `RARE` of all sentences, or two: "reservoir")
     and — figures: they measure the same unit (or near units such as "people"/"residents",
-    never two currencies), differ by less than a factor of two (a rival estimate, not a
-    different quantity), their sentences are near in meaning (cosine ≥ `SAME_THING`) and do
-    not speak of different years; years: they
-    are at most ten years apart in sentences about the same thing (cosine ≥ `SAME_EVENT`);
+    never two currencies), the larger is at most `RIVAL_RATIO` times the smaller (rival
+    estimates of one quantity; a wider gap is usually a different quantity), their sentences
+    are near in meaning (cosine ≥ `SAME_THING`) and do not speak of different years; years:
+    at most ten years apart in sentences about the same thing (cosine ≥ `SAME_EVENT`);
     people: different names right after the same role word ("chief engineer"), outside
-    quotes, in sentences near in meaning. Repeats inside one document
-    are corroboration, never conflict.
+    quotes, in sentences near in meaning. Repeats inside one document are corroboration,
+    never conflict.
     """
     lines: list[BriefLine] = []
     seen: set[tuple[str, ...]] = set()
@@ -538,8 +522,8 @@ def _disagreements(scope: _Scope, values: list[_Figure]) -> list[BriefLine]:
         years_a, years_b = _years(a.sentence.text), _years(b.sentence.text)
         same_unit = a.unit == b.unit or (
             a.label == b.label != "MONEY" and float(vectors[a.unit] @ vectors[b.unit]) >= 0.5)
-        return (same_unit and 0.5 <= ratio <= 2.0 and closeness >= SAME_THING
-                and not (years_a and years_b and not years_a & years_b))
+        return (same_unit and 1 / RIVAL_RATIO <= ratio <= RIVAL_RATIO
+                and closeness >= SAME_THING and not (years_a and years_b and not years_a & years_b))
 
     def side(v: _Figure) -> str:
         doc = v.sentence.meta["doc_id"]

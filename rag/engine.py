@@ -138,7 +138,7 @@ class Engine:
                      for n, c in enumerate((e.candidate for e in comp.evidence), 1)]
         confidence = "" if comp.abstained else tradecraft.confidence_line(
             [tradecraft.Cited(c.doc_id, c.source_name or Path(c.source).name, c.grade,
-                              c.claim_type) for c in citations], comp.conflict)
+                              c.claim_type) for c in citations], _agreement(comp))
         return Answer(
             id=id, question=text,
             answer=render(comp) + (f"\n\n{confidence}" if confidence else ""),
@@ -148,6 +148,15 @@ class Engine:
                         "retrieve": round((t_compose - t_retrieve) * 1000, 2),
                         "compose": round((done - t_compose) * 1000, 2)},
             extra={"reason": comp.reason} if comp.reason else {})
+
+
+def _agreement(comp: Composition) -> bool | None:
+    """True: the cited sources disagree; False: they give one value; None: they were not
+    compared (no value in some sentence), so the confidence line claims no agreement."""
+    if comp.conflict:
+        return True
+    keys = [e.key for e in comp.evidence]
+    return False if all(keys) and len(set(keys)) == 1 else None
 
 
 def _valid_history(history: Any) -> list[dict]:

@@ -9,12 +9,13 @@ Claim types (`claim_type(sentence)`), decided by the first rule that fires, in t
    does not close (a quote running over several sentences). Short scare quotes do not count.
 2. ``attributed_claim`` — the sentence reports what someone says, estimates or believes, or
    hedges its own claim: "reportedly", "allegedly", "according to", "X estimates that",
-   "X said/stated/declared:/claims that/argued/told/described … as/expressed/recommends",
+   "X said/stated/declared:/claims that/argued/told/described … as/recommends",
    "citing". The claim belongs to the named (or unnamed) source, not to the author.
 3. ``assessment`` — the author's own judgment: prescriptive modals ("should", "ought to";
    not "must", which states requirements), evaluative vocabulary ("dangerous", "proves",
-   "threat", "significant", "serious questions", "mistake", "sensible", "out of date", "far-reaching", …) or a judgment of necessity or
-   consequence ("would necessarily", "increases the potential", "no longer merely").
+   "threat", "significant", "serious questions", "mistake", "sensible", "out of date",
+   "far-reaching", …) or a judgment of necessity or consequence ("would necessarily",
+   "increases the potential", "no longer merely").
 4. ``reported_fact`` — everything else: a plain statement of what happened, stated by the
    author without attribution or evaluation.
 

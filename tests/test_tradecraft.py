@@ -20,7 +20,7 @@ HELD_OUT = [
     ("According to the UN, 40,000 people have fled the district.", "attributed_claim"),
     ("Officials estimate that the repairs will take two years.", "attributed_claim"),
     ("The governor said the curfew would be lifted on Friday.", "attributed_claim"),
-    ("“We will not negotiate under fire,” the foreign minister told reporters.", "direct_quote"),
+    ("“We will not negotiate under fire,” the foreign minister said.", "direct_quote"),
     ('"The harvest is lost," a farmer in Velna said.', "direct_quote"),
     ("The government should release the full casualty figures.", "assessment"),
     ("This reckless escalation proves that the ceasefire was never serious.", "assessment"),

@@ -25,7 +25,7 @@ from rag.engine import Engine, QuestionError
 from rag.index import DocRecord, IndexError_
 from rag.library import LibraryError, add_files, remove_document
 from rag.ui_render import (LIBRARY_HEADERS, copy_text, document_html, escape, library_rows,
-                           link_markers, sources_html)
+                           link_markers, shown_source, sources_html)
 
 STATIC = Path(__file__).resolve().parent / "static" / "ui"
 EXAMPLES = ["How many troops?", "Who visited North Korea?", "What is China concerned about?",
@@ -39,12 +39,18 @@ element.addEventListener('click', (event) => {
   if (button) trigger('select', {index: Number(button.dataset.n), value: button.dataset.n});
 });
 """
-# After the document re-renders, bring the chosen sentence into view and give it focus, so
-# keyboard and screen-reader users land on it too.
+# After the document re-renders, scroll the pane (not the page) to the chosen sentence, bring
+# the pane into view only if it is off screen, and focus the sentence for keyboard and
+# screen-reader users.
 SCROLL_JS = """
 const reveal = () => {
   const mark = element.querySelector('#sitrep-selected');
-  if (mark) { mark.scrollIntoView({block: 'center'}); mark.focus({preventScroll: true}); }
+  const pane = mark && mark.closest('.sitrep-doc-body');
+  if (!pane) return;
+  pane.scrollTop += mark.getBoundingClientRect().top - pane.getBoundingClientRect().top
+                    - pane.clientHeight / 3;
+  pane.scrollIntoView({block: 'nearest'});
+  mark.focus({preventScroll: true});
 };
 watch('value', reveal);
 reveal();
@@ -189,8 +195,9 @@ def _citation_viewer(space: Workspace, empty: str) -> CitationViewer:
         if chosen is None:
             return gr.skip(), DOC_HINT
         text = space.text(chosen["doc_id"], request)
+        label = shown_source(chosen.get("source", ""), space.settings.docs_dir)
         return (sources_html(listing.citations, evt.index, empty, listing.key),
-                document_html(chosen, text, listing.citations))
+                document_html(chosen, text, listing.citations, label))
 
     sources.select(show, [shown], [sources, document], queue=False)
     return CitationViewer(shown, sources, document)

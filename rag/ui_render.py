@@ -95,12 +95,14 @@ def _marked(text: str, spans: list[tuple[int, int, int]], selected: int) -> str:
 
 
 def document_html(citation: dict[str, Any], text: str | None,
-                  others: Iterable[dict[str, Any]] = ()) -> str:
+                  others: Iterable[dict[str, Any]] = (), source_label: str = "") -> str:
     """The cited document with the chosen sentence marked (and the answer's other citations
-    from the same document marked lightly); a notice when the document is gone."""
+    from the same document marked lightly); a notice when the document is gone.
+    `source_label` replaces the citation's `source` path in the heading."""
     title = escape(citation.get("title") or citation.get("source") or "Document")
+    source = escape(source_label or citation.get("source", ""))
     head = (f'<div class="sitrep-doc-head"><strong>{title}</strong>'
-            f'<span class="sitrep-doc-source">{escape(citation.get("source", ""))}</span></div>')
+            f'<span class="sitrep-doc-source">{source}</span></div>')
     if text is None:
         return (f'{head}<p class="sitrep-empty" role="alert">This document is no longer in '
                 "the library; its citation cannot be shown.</p>")

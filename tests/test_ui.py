@@ -104,6 +104,7 @@ def snap(page: Page, name: str) -> None:
     """Screenshot for the README, only when asked to refresh them."""
     if os.environ.get("SITREP_UPDATE_SCREENSHOTS") == "1":
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.wait_for_timeout(1500)  # let Gradio's fade-in of updated components finish
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 

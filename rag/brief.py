@@ -306,10 +306,17 @@ def _actor_key(name: str) -> str:
 # ---- the brief -------------------------------------------------------------------------------
 
 
-def brief(engine, topic: str | None = None) -> Brief:
-    """A cited one-page brief on everything in the index, or on `topic`."""
+def brief(engine, topic: str | None = None, allowed_docs: set[str] | None = None) -> Brief:
+    """A cited one-page brief on everything in the index, or on `topic`.
+
+    `allowed_docs` (doc ids), when given, restricts the brief to those documents: nothing from
+    another document reaches any line, citation or the source list.
+    """
     table = engine.retriever.table()
-    rows = _topic_rows(engine, topic) if topic else {r: 1.0 for r in range(len(table))}
+    rows = (_topic_rows(engine, topic, allowed_docs) if topic
+            else {r: 1.0 for r in range(len(table))})
+    if allowed_docs is not None:
+        rows = {r: w for r, w in rows.items() if table.metas[r]["doc_id"] in allowed_docs}
     scope = _Scope(engine, rows)
     doc_ids = list(dict.fromkeys(s.meta["doc_id"] for s in scope.sentences))
     result = Brief(topic, [_doc_entry(scope, d) for d in doc_ids])
@@ -355,7 +362,7 @@ def brief(engine, topic: str | None = None) -> Brief:
     return result
 
 
-def _topic_rows(engine, topic: str) -> dict[int, float]:
+def _topic_rows(engine, topic: str, allowed_docs: set[str] | None) -> dict[int, float]:
     """Sentence rows on a topic → relevance weight (0–1]; empty when nothing is close.
 
     Documents that hold at least `TOPIC_DOC_SHARE` of the top candidates' score are briefed
@@ -363,7 +370,7 @@ def _topic_rows(engine, topic: str) -> dict[int, float]:
     elsewhere only sentences scoring at least `TOPIC_KEEP` of the best one are kept.
     """
     table = engine.retriever.table()
-    found = engine.retriever.retrieve(topic, limit=40)
+    found = engine.retriever.retrieve(topic, limit=40, allowed_docs=allowed_docs)
     if not found or (found[0].dense < 0.25 and found[0].coverage < 0.5):
         return {}
     best = found[0].score

@@ -122,6 +122,11 @@ def test_disagreeing_documents_are_shown_side_by_side_with_grades(fresh_index, t
     line = result.disagreements[0].text
     assert "420 metres (Roads Agency, B2)" in line and "380 metres (Harl Cycling Club, D4)" in line
     assert "disagree" in result.confidence
+    # Restricted to one document, the brief knows nothing of the other.
+    agency = next(d["doc_id"] for d in result.documents if d["source_name"] == "Roads Agency")
+    alone = brief(Engine(fresh_index.settings, fresh_index), allowed_docs={agency})
+    assert [d["doc_id"] for d in alone.documents] == [agency]
+    assert {c.doc_id for c in alone.citations} == {agency} and not alone.disagreements
     assert result.bluf[-1].text.startswith("Sources disagree: ")
 
 

@@ -37,7 +37,7 @@ HOST_PAGE = """<!doctype html>
 Use the Sitrep panel in the corner to ask about the current document set.</p></div>
 <div class="card"><h2>Contacts</h2><p>Duty officer: ext. 4410.</p></div></main>
 <script src="{api}/widget.js" data-title="Ask Sitrep" data-accent="{accent}"
-        data-position="bottom-right" data-api-base="{api}" data-token="{token}"></script>
+        data-position="bottom-right" {base} data-token="{token}"></script>
 </body></html>
 """
 
@@ -50,9 +50,11 @@ def sites(tmp_path_factory):
     engine = corpus_engine()
     settings = api_settings(engine, cors_origins=(f"http://127.0.0.1:{allowed_port}",))
     with Server(sitrep_app.create_app(settings, engine)) as api:
-        for name, accent in (("index.html", "#0b6e4f"), ("light.html", "#ffd33d")):
+        # light.html leaves data-api-base out: the widget must use its script's origin.
+        for name, accent, base in (("index.html", "#0b6e4f", f'data-api-base="{api.url}"'),
+                                   ("light.html", "#ffd33d", "")):
             (folder / name).write_text(HOST_PAGE.format(api=api.url, token=OPS_TOKEN,
-                                                        accent=accent))
+                                                        accent=accent, base=base))
         with StaticServer(folder, allowed_port) as allowed, \
                 StaticServer(folder, refused_port) as refused:
             yield api, allowed.url + "/index.html", refused.url + "/index.html"
@@ -131,12 +133,15 @@ def test_widget_is_keyboard_and_screen_reader_usable(page, sites):
         "aria-expanded", "false")
 
 
-def test_light_accent_keeps_readable_text(page, sites):
+def test_light_accent_and_default_api_base(page, sites):
     page.goto(sites[1].replace("index.html", "light.html"))
     launcher = page.get_by_role("button", name="Open Ask Sitrep")
     colours = launcher.evaluate(
         "b => [getComputedStyle(b).color, getComputedStyle(b).backgroundColor]")
-    assert colours == ["rgb(17, 17, 17)", "rgb(255, 211, 61)"]
+    assert colours == ["rgb(17, 17, 17)", "rgb(255, 211, 61)"]  # dark text on a light accent
+    launcher.click()
+    ask(page, "How many troops?")
+    expect(page.locator(".msg.bot").last).to_contain_text("12,000", timeout=60_000)
 
 
 def test_disallowed_origin_is_refused(page, sites):

@@ -39,7 +39,6 @@ class Settings:
     rate_limit: int = 60  # requests per minute per client; 0 turns the limit off
     max_body_bytes: int = 65_536
     log_questions: bool = False  # put the question text in the request log
-    extra: dict[str, str] = field(default_factory=dict)
 
     def with_index(self, index_dir: str | Path | None) -> "Settings":
         """Return a copy that uses `index_dir` (when given) instead of the configured one."""
@@ -186,5 +185,4 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         rate_limit=_int(env, "SITREP_RATE_LIMIT", 60, 0, 1_000_000),
         max_body_bytes=_int(env, "SITREP_MAX_BODY_BYTES", 65_536, 1024, 100_000_000),
         log_questions=_bool(env, "SITREP_LOG_QUESTIONS"),
-        extra={k: v for k, v in env.items() if k.startswith("SITREP_")},
     )

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -101,17 +103,34 @@ BAD_FILES = {
 }
 
 
+@pytest.fixture(scope="module")
+def refusals(site: Site) -> dict[str, subprocess.CompletedProcess]:
+    """`python -m rag ingest BAD_FILE` per case, each on its own copy of the site's index.
+
+    The copies let the processes run in parallel (on one index they would refuse each other
+    as second writers); each copy starts equal to the site's index.
+    """
+    def ingest(case: str) -> subprocess.CompletedProcess:
+        folder = site.root / "bad" / case
+        folder.mkdir(parents=True)
+        BAD_FILES[case].write(folder / BAD_FILES[case].name)
+        shutil.copytree(site.root / "idx", folder / "idx")
+        return cli(["ingest", str(folder / BAD_FILES[case].name), "--index",
+                    str(folder / "idx")], site.root)
+
+    with ThreadPoolExecutor(4) as pool:
+        return dict(zip(BAD_FILES, pool.map(ingest, BAD_FILES)))
+
+
 @pytest.mark.parametrize("case", list(BAD_FILES))
 def test_bad_file_is_refused_with_a_message_and_changes_nothing(case: str, site: Site,
-                                                                 tmp_path: Path):
-    bad = BAD_FILES[case]
-    path = tmp_path / bad.name
-    bad.write(path)
-    before = index_state(site.index)
-    result = cli(["ingest", str(path), "--index", "idx"], site.root)
+                                                                 refusals):
+    result = refusals[case]
     assert result.returncode == 1, result.stdout + result.stderr
-    assert bad.message in result.stderr and "Traceback" not in result.stderr, result.stderr
-    assert index_state(site.index) == before
+    assert BAD_FILES[case].message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    after = Index(make_settings(site.root / "bad" / case / "idx"))
+    assert index_state(after) == index_state(site.index)
 
 
 def test_same_file_by_symlink_is_the_same_document(site: Site, tmp_path: Path):

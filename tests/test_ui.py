@@ -283,3 +283,13 @@ def test_unusable_upload_is_taken_back_out(tmp_path: Path) -> None:
     report = add_files(index, settings.docs_dir, [empty, odd])
     assert not report.added and len(report.errors) == 2
     assert list(settings.docs_dir.iterdir()) == [] and index.documents() == []
+    # A different file under a name already in the library is refused; the first one stays.
+    first, second = tmp_path / "a" / "note.txt", tmp_path / "b" / "note.txt"
+    for path, text in ((first, "The first note names Riga."), (second, "Another note.")):
+        path.parent.mkdir()
+        path.write_text(text)
+    assert add_files(index, settings.docs_dir, [first]).added == ["note.txt"]
+    clash = add_files(index, settings.docs_dir, [second])
+    assert not clash.added and "already in the library" in clash.errors[0]
+    assert (settings.docs_dir / "note.txt").read_text() == "The first note names Riga."
+    assert [r.title for r in index.documents()] == ["Note"]

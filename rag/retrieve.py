@@ -16,7 +16,7 @@ import sys
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -57,7 +57,7 @@ class SentenceTable:
     ids: list[str]
     texts: list[str]
     metas: list[dict[str, Any]]
-    stems: list[frozenset[str]]
+    stems: Sequence[frozenset[str]]  # row → the sentence's stems (computed on access)
     idf: dict[str, float]
     position: dict[tuple[str, int], int]  # (doc_id, sentence idx) → row
     bm25: Any = None
@@ -99,7 +99,7 @@ class SentenceTable:
         chunk_rows: dict[str, list[int]] = {}
         for row, (i, m) in enumerate(zip(ids, metas)):
             chunk_rows.setdefault(f"{i.rsplit(':', 1)[0]}:c{m['chunk']}", []).append(row)
-        return cls(generation, ids, texts, metas, [frozenset(t) for t in sentence_stems], idf,
+        return cls(generation, ids, texts, metas, _StemSets(texts), idf,
                    {(m["doc_id"], m["idx"]): i for i, m in enumerate(metas)}, bm25, docs,
                    chunk_rows)
 
@@ -138,6 +138,22 @@ class SentenceTable:
                          source=m["source"], title=m["title"], section=m.get("section", ""),
                          start=int(m["start"]), end=int(m["end"]), idx=int(m["idx"]),
                          chunk=int(m["chunk"]), kind=m.get("kind", "paragraph"))
+
+
+class _StemSets(Sequence):
+    """Each row's stem set, computed when asked for: only a question's ~100 candidates ever
+    are, and keeping all of them costs ~0.7 KB a sentence (300 MB at 100k chunks)."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self._texts = texts
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    def __getitem__(self, row):
+        if isinstance(row, slice):
+            return [frozenset(stems(t)) for t in self._texts[row]]
+        return frozenset(stems(self._texts[row]))
 
 
 _PAGE = 20_000  # rows per Chroma read: bounds the transient copy a 100k-chunk load makes

@@ -34,15 +34,16 @@ from rag import nlp, tradecraft
 from rag.engine import Citation
 from rag.text import STOPWORDS, normalize, numbers_in, stems
 
-TOPIC_KEEP = 0.6
-TOPIC_DOC_SHARE = 0.2
-SAME_POINT = 0.8
+TOPIC_KEEP = 0.6  # a sentence on the topic scores at least this share of the best one
+TOPIC_DOC_SHARE = 0.2  # a document with this share of the top candidates is about the topic
+SAME_POINT = 0.8  # two sentences this close (cosine) make one point
 SAME_THING = 0.4  # sentences giving rival figures for one thing are at least this close
-RIVAL_RATIO = 1.4
+RIVAL_RATIO = 1.4  # rival estimates of one quantity differ by less than this factor
 SAME_EVENT = 0.6  # two sentences this close (cosine) describe the same event
 RARE = 0.03  # a word in at most this share of the sentences (or in two) identifies a subject
-_YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 NLP_LIMIT = 400  # sentences analysed with spaCy, most salient first (keeps big corpora fast)
+CLAIM_WORDS = tradecraft.CLAIM_TYPE_WORDS
+_YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 _SUMMARY_SECTION = re.compile(r"\b(?:at a glance|summary|key (?:points|facts|figures)|"
                               r"highlights|in brief|overview)\b", re.I)
 _COUNT_WORDS = re.compile(r"\b(?:tens of thousands|hundreds of thousands|thousands|hundreds|"
@@ -95,7 +96,7 @@ class Brief:
     def to_markdown(self) -> str:
         """The brief as one markdown page, sources last."""
         out = [f"# Brief: {self.topic or 'all documents'}", ""]
-        out += [f"Sources: " + "; ".join(
+        out += ["Documents: " + "; ".join(
             f"{d['title']} ({d['source_name'] or Path(d['source']).name}, {d['grade']}"
             f"{', ' + d['date'] if d['date'] else ''})" for d in self.documents), ""]
         out += ["## Bottom line", "", " ".join(_sentence(ln) for ln in self.bluf)
@@ -112,9 +113,6 @@ class Brief:
                 f"{c.grade} · {CLAIM_WORDS[c.claim_type]} ({c.source}:{c.start}-{c.end})"
                 for c in self.citations]
         return "\n".join(out)
-
-
-CLAIM_WORDS = tradecraft.CLAIM_TYPE_WORDS
 
 
 def _marks(refs: list[int]) -> str:
@@ -219,6 +217,8 @@ def _pick(candidates: list[_Sentence], count: int, taken: list[_Sentence]) -> li
 
 @dataclass
 class _Figure:
+    """A comparable value in a sentence: a figure, a year ("DATE") or a person ("PERSON")."""
+
     phrase: str  # "approximately 12,000 North Korean troops"
     key: str  # "12000", or a count word: "thousands"
     unit: str  # the noun counted or measured: "troops", "metres"

@@ -2,8 +2,9 @@
 
 `build_ui(engine, settings)` returns the Blocks; `mount_options(settings)` returns the keyword
 arguments for `gr.mount_gradio_app` (theme, CSS, upload limit), which in Gradio 6 owns them.
-Each browser session keeps its own conversation in a `gr.State`. All document text is escaped
-by `rag.ui_render`; the page loads nothing from outside the app's origin.
+Each browser tab keeps its own conversation (a `gr.State`, saved to the tab's sessionStorage so
+it survives a reload). Every view shows only the documents the caller may see (`rag.access`).
+All document text is escaped by `rag.ui_render`; the page loads nothing from another origin.
 """
 
 from __future__ import annotations
@@ -125,11 +126,19 @@ class Conversation:
             data = json.loads(text)
             convo = cls([_message(m) for m in data["messages"]],
                         [_message(t) for t in data["turns"]],
-                        {int(i): a for i, a in data["answers"].items()
-                         if isinstance(a, dict) and isinstance(a.get("citations"), list)})
+                        {int(i): a for i, a in data["answers"].items() if _answer_ok(a)})
         except (ValueError, TypeError, KeyError, AttributeError):
             return cls()
         return convo
+
+
+def _answer_ok(answer: Any) -> bool:
+    """Does a restored answer have the fields the UI reads, with the right types?"""
+    fields = {"n": int, "doc_id": str, "start": int, "end": int, "sentence": str}
+    return (isinstance(answer, dict) and isinstance(answer.get("answer"), str)
+            and isinstance(answer.get("citations"), list)
+            and all(isinstance(c, dict) and all(isinstance(c.get(k), t) for k, t in fields.items())
+                    for c in answer["citations"]))
 
 
 def _message(item: Any) -> dict[str, str]:
@@ -314,8 +323,9 @@ def _library_tab(space: Workspace, blocks: gr.Blocks) -> None:
 
     def refresh(request: gr.Request) -> tuple[list, Any]:
         records = space.visible(request)
-        choices = [(f"{r.title} ({r.source})", r.doc_id) for r in records]
-        return library_rows(records, space.settings.docs_dir), gr.update(choices=choices, value=None)
+        folder = space.settings.docs_dir
+        choices = [(f"{r.title} ({shown_source(r.source, folder)})", r.doc_id) for r in records]
+        return library_rows(records, folder), gr.update(choices=choices, value=None)
 
     def add(paths: list[str] | None, request: gr.Request,
             progress=gr.Progress()) -> tuple[list, Any, str, None]:

@@ -122,8 +122,10 @@ def test_answer_cites_and_highlights(page: Page) -> None:
     expect(mark).to_contain_text(cited)
     expect(first).to_have_attribute("aria-current", "true")
     # Scrolled into view inside the document pane, not just present somewhere below.
-    inside = mark.evaluate("""m => { const pane = m.closest('.sitrep-doc-body').getBoundingClientRect();
-        const r = m.getBoundingClientRect(); return r.top >= pane.top && r.bottom <= pane.bottom; }""")
+    inside = mark.evaluate("""m => {
+        const pane = m.closest('.sitrep-doc-body').getBoundingClientRect();
+        const r = m.getBoundingClientRect();
+        return r.top >= pane.top && r.bottom <= pane.bottom; }""")
     assert inside
     snap(page, "document")
     # The [2] in the answer text is a link to source 2.

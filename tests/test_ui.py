@@ -295,3 +295,20 @@ def test_unusable_upload_is_taken_back_out(tmp_path: Path) -> None:
     assert not clash.added and "already in the library" in clash.errors[0]
     assert (settings.docs_dir / "note.txt").read_text() == "The first note names Riga."
     assert [r.title for r in index.documents()] == ["Note"]
+
+
+def test_restored_conversation_is_checked() -> None:
+    """The saved conversation comes back from the browser: malformed parts are dropped."""
+    from rag.ui import Conversation
+
+    answer = {"answer": "About 12,000 [1]", "citations": [
+        {"n": 1, "doc_id": "d", "start": 0, "end": 5, "sentence": "12,000"}]}
+    convo = Conversation([{"role": "user", "content": "q"},
+                          {"role": "assistant", "content": "About 12,000 [1]"}],
+                         [{"role": "user", "content": "q"}], {1: answer})
+    assert Conversation.from_json(convo.to_json()).answers == {1: answer}
+    forged = convo.to_json().replace('"start": 0', '"start": "<script>"')
+    assert Conversation.from_json(forged).answers == {}
+    assert Conversation.from_json('{"messages": [{"role": "system", "content": "x"}]}') \
+        == Conversation()
+    assert Conversation.from_json("not json") == Conversation()

@@ -361,6 +361,12 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
 
     ranked = sorted(pool, key=lambda c: -ranking(c))
     top = ranked[0]
+    letters = [ch for ch in info.text if ch.isalpha()]
+    if letters and sum(ch.isascii() for ch in letters) < 0.5 * len(letters):
+        # The model and the keyword index are English; a question in another script would
+        # match on noise, so say so instead of guessing.
+        return _abstain(info, None, "the question is not in English, the language the "
+                                       "sources are indexed in")
     if pool[0].dense < min_similarity and pool[0].coverage < 0.5:
         return _abstain(info, pool[0], "nothing in the sources is close to the question")
     if typed and (not spans.get(top.id) or top.score < 0.6 * pool[0].score):
@@ -444,7 +450,8 @@ def _bluf(info: QuestionInfo, evidence: list[Evidence], conflict: bool) -> str:
     return f"{top.candidate.text} [1]"
 
 
-def _abstain(info: QuestionInfo, closest: Candidate, reason: str) -> Composition:
+def _abstain(info: QuestionInfo, closest: Candidate | None, reason: str) -> Composition:
+    """An abstention, pointing at the closest related sentence when there is a meaningful one."""
     bluf = ("The sources do not say. "
             f"Nothing in the documents answers “{info.text.strip()}” ({reason}).")
-    return Composition(True, bluf, [Evidence(closest)], reason=reason)
+    return Composition(True, bluf, [Evidence(closest)] if closest else [], reason=reason)

@@ -129,9 +129,10 @@ class Engine:
         t_retrieve = time.perf_counter()
         candidates = self.retriever.retrieve(resolved, allowed_docs=allowed_docs)
         t_compose = time.perf_counter()
-        comp = compose(info, candidates, self.index.embedder)
+        table = self.retriever.table()
+        docs = table.docs
+        comp = compose(info, candidates, table, self.index.embedder)
         done = time.perf_counter()
-        docs = self.retriever.table().docs
         citations = [Citation(n, c.doc_id, c.source, c.title, c.section, c.text, c.start,
                               c.end, round(c.score, 4), tradecraft.claim_type(c.text),
                               **tradecraft.source_fields(docs.get(c.doc_id, {}).get("metadata")))

@@ -146,7 +146,7 @@ def resolve_followup(question: str, history: list[dict] | None) -> str:
     resolved = re.sub(r"\b(?:" + "|".join(_PRONOUNS) + r")\b", swap, question, flags=re.I)
     if changed:
         return resolved
-    if len(content_words(question)) <= 2 and last_q:
+    if not content_words(question) and last_q:
         # A bare short follow-up ("why?", "since when?") continues the last question's topic.
         return f"{question.rstrip(' ?.!')} {subject}?"
     return question

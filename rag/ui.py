@@ -9,17 +9,16 @@ All document text is escaped by `rag.ui_render`; the page loads nothing from ano
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import rag  # noqa: F401  (offline environment before gradio loads)
 import gradio as gr
 
 from rag.access import Caller, DocumentAccess, caller_from_headers
+from rag.brief import brief
 from rag.config import Settings
 from rag.documents import SUPPORTED_SUFFIXES
 from rag.engine import Engine, QuestionError
@@ -257,7 +256,7 @@ def _chat_tab(space: Workspace, blocks: gr.Blocks) -> None:
         key = str(len(convo.messages))  # the reply's message index
         try:
             result = space.engine.ask(convo.pending, convo.turns,
-                                      allowed_docs=space.allowed(request)).to_dict()
+                                 allowed_docs=space.allowed(request)).to_dict()
         except QuestionError as exc:
             convo.messages.append({"role": "assistant", "content": f"⚠️ {exc}"})
             return convo.messages, convo, convo.to_json(), *_answer_view(key, None)
@@ -370,26 +369,9 @@ def _status(added: list[str] = (), unchanged: list[str] = (), errors: list[str] 
     return "\n\n".join(lines)
 
 
-def _load_brief() -> Callable[..., Any] | None:
-    """`rag.brief.brief(engine, topic)` when that module exists, else None. It returns an
-    object with `to_markdown()` and `to_dict()` (whose `citations` follow the answer's shape)."""
-    try:
-        module = importlib.import_module("rag.brief")
-    except ModuleNotFoundError as exc:
-        if exc.name == "rag.brief":
-            return None
-        raise
-    return getattr(module, "brief", None)
-
-
 def _brief_tab(space: Workspace) -> None:
-    """A one-page brief on the corpus or a topic, with its sources, when `rag.brief` exists."""
-    make_brief = _load_brief()
+    """A one-page brief (`rag.brief`) on the library or a topic, with its sources."""
     with gr.Tab("Brief", id="brief"):
-        if make_brief is None:
-            gr.Markdown("The brief is not available in this version of Sitrep.",
-                        elem_id="sitrep-brief-missing")
-            return
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
                 with gr.Row():
@@ -399,20 +381,13 @@ def _brief_tab(space: Workspace) -> None:
                 text = gr.Markdown(elem_id="sitrep-brief", container=True)
             with gr.Column(scale=2, elem_classes=["sitrep-side"]):
                 viewer = _citation_viewer(space, "The brief's sources appear here.")
-    restrictable = "allowed_docs" in inspect.signature(make_brief).parameters
 
     def run(subject: str, request: gr.Request) -> tuple[str, str, Listing, str]:
-        allowed = space.allowed(request)
-        subject = subject.strip() or None
-        if restrictable:
-            result = make_brief(space.engine, subject, allowed_docs=allowed)
-        elif allowed == {r.doc_id for r in space.access.records()}:
-            result = make_brief(space.engine, subject)
-        else:  # a brief over everything would show this caller documents it may not see
-            raise gr.Error("The brief is not available for your access level yet.")
+        result = brief(space.engine, subject.strip() or None,
+                       allowed_docs=space.allowed(request))
         citations = result.to_dict().get("citations", [])
-        text = link_markers(result.to_markdown(), "brief", [c["n"] for c in citations])
-        return text, sources_html(citations, key="brief"), Listing("brief", citations), DOC_HINT
+        body = link_markers(result.to_markdown(), "brief", [c["n"] for c in citations])
+        return body, sources_html(citations, key="brief"), Listing("brief", citations), DOC_HINT
 
     for trigger in (write.click, topic.submit):
         trigger(run, [topic], [text, viewer.sources, viewer.shown, viewer.document])

@@ -8,7 +8,6 @@ Set SITREP_UPDATE_SCREENSHOTS=1 to refresh the README images in docs/screenshots
 
 from __future__ import annotations
 
-import inspect
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -216,15 +215,9 @@ def test_restricted_documents_stay_hidden(page: Page) -> None:
 
 
 def test_brief_tab_never_shows_hidden_documents(page: Page) -> None:
-    """The brief tab writes a cited brief over what the caller may see; while `rag.brief`
-    cannot be restricted to those documents, it refuses instead (this index holds one)."""
-    from rag.brief import brief
-
+    """The brief covers what the caller may see, cited, and leaves out the rest."""
     page.get_by_role("tab", name="Brief").click()
     page.get_by_role("button", name="Write brief").click()
-    if "allowed_docs" not in inspect.signature(brief).parameters:
-        expect(page.get_by_text("not available for your access level")).to_be_visible()
-        return
     expect(page.locator("#sitrep-brief")).to_contain_text("12,000")
     expect(page.locator("#sitrep-brief")).not_to_contain_text("Nightjar")
     brief_sources = page.get_by_role("tabpanel").locator(".sitrep-cite")

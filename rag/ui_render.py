@@ -66,13 +66,13 @@ def sources_html(citations: list[dict[str, Any]], selected: int | None = None,
         facts = "".join(f'<span class="sitrep-fact" title="{escape(label)}">'
                         f'<span class="sitrep-fact-label">{escape(label)}</span> '
                         f"{escape(value)}</span>" for label, value in citation_facts(c))
+        facts_html = f'<span class="sitrep-facts">{facts}</span>' if facts else ""
         current = ' aria-current="true"' if n == selected else ""
+        # The button's text (number, place, facts, quote) is its accessible name.
         items.append(
-            f'<li><button type="button" class="sitrep-cite" data-n="{n}"{current} '
-            f'aria-label="Show source {n} in its document">'
+            f'<li><button type="button" class="sitrep-cite" data-n="{n}"{current}>'
             f'<span class="sitrep-cite-n">[{n}]</span> '
-            f'<span class="sitrep-cite-where">{where}</span>'
-            f'{f"<span class=sitrep-facts>{facts}</span>" if facts else ""}'
+            f'<span class="sitrep-cite-where">{where}</span>{facts_html}'
             f'<q class="sitrep-quote">{escape(c.get("sentence", ""))}</q></button></li>')
     return (f'<ol class="sitrep-sources" data-key="{escape(key)}" aria-label="Sources">'
             f'{"".join(items)}</ol>')

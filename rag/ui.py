@@ -33,10 +33,17 @@ EXAMPLES = ["How many troops?", "Who visited North Korea?", "What is China conce
 DOC_HINT = '<p class="sitrep-empty">Select a source to read it in its document.</p>'
 
 # Sources are plain <button>s inside gr.HTML; a click becomes a `select` event carrying [n].
+# When the list re-renders, scroll it (not the page) to the current source.
 SELECT_JS = """
 element.addEventListener('click', (event) => {
   const button = event.target.closest('button[data-n]');
   if (button) trigger('select', {index: Number(button.dataset.n), value: button.dataset.n});
+});
+watch('value', () => {
+  const card = element.querySelector('[aria-current="true"]');
+  const list = card && card.closest('.sitrep-sources');
+  if (list) list.scrollTop += card.getBoundingClientRect().top
+                             - list.getBoundingClientRect().top - 4;
 });
 """
 # After the document re-renders, scroll the pane (not the page) to the chosen sentence, bring

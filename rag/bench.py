@@ -406,7 +406,7 @@ def run_bench(sizes: list[int], work: Path, http_sizes: set[str],
             write_corpus(pool, size, corpus)
         log(f"{label} chunks")
         # The model floor is timed once, on the first size whose text is all distinct.
-        floor = number == 0 and size <= MEMOISE_ABOVE_CHUNKS
+        floor = number == 0 and size <= sum(u.chunk_estimate(200) for u in pool)
         report.sizes.append(bench_size(label, corpus, work, questions, floor=floor,
                                        http=label in http_sizes, target=size))
     report.load_after = os.getloadavg()

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rag import nlp
+from rag import nlp, tradecraft
 from rag.embeddings import Embedder
 from rag.question import PERSONS, PLACES, QuestionInfo
 from rag.retrieve import Candidate, SentenceTable
@@ -36,7 +36,9 @@ _QUALIFIER = re.compile(
     r"upwards of)\s+)$", re.I)
 _COUNT_WORDS = re.compile(r"\b(?:thousands|hundreds|dozens|millions|tens of thousands|several"
                           r" thousand|a few thousand)\b", re.I)
-_UNIT_TAIL = re.compile(r"^\s*((?:[A-Z][\w’'-]*\s+){0,3}(?:[a-z%][\w’'-]*))")
+_UNIT_TAIL = re.compile(r"^\s*((?:[A-Z][\w’'-]*\s+){0,3}(?:(?:cubic|square|metric|per)\s+)?"
+                        r"(?:[a-z%][\w’'-]*))")
+_SCALE_WORDS = frozenset("thousand million billion trillion".split())
 _ROLE_HEAD = re.compile(r"((?:[A-Z][\w’'.-]*\s+){1,6})$")
 _WHEN = re.compile(r"\b(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)days?|(?:January|February|"
                    r"March|April|May|June|July|August|September|October|November|December)"
@@ -379,11 +381,12 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
     why = unanswered_because(info, top, context(top) + " " + window, doc_vocab, embedder)
     if why:
         return _abstain(info, top, why)
-    evidence = _select(info, top, ranked, spans)
-    keys = {(e.candidate.doc_id, e.key) for e in evidence if e.key and e.fit >= evidence[0].fit}
-    values = {key for _, key in keys}
-    conflict = len(values) > 1 and len({d for d, _ in keys}) > 1
-    return Composition(False, _bluf(info, evidence, conflict), evidence, conflict)
+    evidence = _select(top, ranked, spans, embedder)
+    conflict = len({e.key for e in evidence if e.key}) > 1
+    grades = {e.candidate.doc_id: tradecraft.grade_label(
+        table.docs.get(e.candidate.doc_id, {}).get("metadata") if table is not None else None)
+        for e in evidence}
+    return Composition(False, _bluf(evidence, conflict, grades), evidence, conflict)
 
 
 def _neighbours(best: list[Candidate], pool: list[Candidate],
@@ -408,14 +411,51 @@ def _neighbours(best: list[Candidate], pool: list[Candidate],
     return extra
 
 
-def _select(info: QuestionInfo, top: Candidate, ranked: list[Candidate],
-            spans: dict[str, tuple[str, str] | None]) -> list[Evidence]:
-    """The top sentence plus up to two that support the same answer (or contradict it)."""
+def _unit(value: str) -> str:
+    """The word a figure counts ("11,200 people" → "people"; "" for a bare number)."""
+    tail = [w for w in words(value) if not w[0].isdigit() and w not in _SCALE_WORDS]
+    return tail[-1] if tail else ""
+
+
+def _is_year(key: str) -> bool:
+    return bool(re.fullmatch(r"1[5-9]\d\d|20\d\d", key))
+
+
+def _same_kind(a: Evidence, b: Evidence, embedder: Embedder | None) -> bool:
+    """Two values measure the same kind of thing: units alike ("people" ~ "residents")."""
+    if _is_year(a.key) != _is_year(b.key):
+        return False  # a year and a weekday, or a year and a count, are different kinds
+    ua, ub = _unit(a.value), _unit(b.value)
+    if not ua or not ub or stem(ua) == stem(ub):
+        return True
+    if embedder is None:
+        return False
+    vectors = embedder.word_vectors([ua, ub])
+    return float(vectors[ua] @ vectors[ub]) >= 0.45
+
+
+def _select(top: Candidate, ranked: list[Candidate],
+            spans: dict[str, tuple[str, str, int] | None],
+            embedder: Embedder | None) -> list[Evidence]:
+    """The top sentence, the best rival value from another document, then corroboration.
+
+    A rival is a sentence of another document that gives a different value of the same kind
+    for the same words of the question: the two are shown side by side, never merged.
+    """
     def evidence(c: Candidate) -> Evidence:
         span = spans.get(c.id)
         return Evidence(c, *span) if span else Evidence(c)
 
-    chosen = [evidence(top)]
+    first = evidence(top)
+    chosen = [first]
+    if first.key:
+        rival = next((e for e in map(evidence, ranked[1:])
+                      if e.key and e.key != first.key and e.candidate.doc_id != top.doc_id
+                      and e.fit >= min(first.fit, 1) and e.candidate.score >= 0.5 * top.score
+                      and e.candidate.dense >= 0.6 * top.dense
+                      and _same_kind(first, e, embedder)), None)
+        if rival:
+            chosen.append(rival)
     for cand in ranked[1:]:
         if len(chosen) >= MAX_CITATIONS:
             break
@@ -423,22 +463,28 @@ def _select(info: QuestionInfo, top: Candidate, ranked: list[Candidate],
             continue
         if any(cand.text == e.candidate.text for e in chosen):
             continue
-        if spans and not spans.get(cand.id):
-            continue  # a typed question cites only sentences that give a value
-        chosen.append(evidence(cand))
+        ev = evidence(cand)
+        if spans and (not ev.key or ev.key not in {e.key for e in chosen}):
+            continue  # a typed question cites further only sentences giving a shown value
+        chosen.append(ev)
     return chosen
 
 
-def _bluf(info: QuestionInfo, evidence: list[Evidence], conflict: bool) -> str:
-    """The bottom line: the value (or sentence) first, hedged as the sources hedge it."""
+def _bluf(evidence: list[Evidence], conflict: bool, grades: dict[str, str]) -> str:
+    """The bottom line: the value (or sentence) first, hedged as the sources hedge it.
+
+    On a conflict every value stands with its source, grade and the source's own hedges.
+    """
     if conflict:
         sides = []
-        seen: set[tuple[str, str]] = set()
-        for n, e in enumerate(evidence, 1):
-            if (e.key, e.candidate.doc_id) in seen:
-                continue
-            seen.add((e.key, e.candidate.doc_id))
-            sides.append(f"**{e.value}** per {e.candidate.title} [{n}]")
+        for key in dict.fromkeys(e.key for e in evidence if e.key):
+            group = [(n, e) for n, e in enumerate(evidence, 1) if e.key == key]
+            n, e = group[0]
+            hedge = _hedges(" ".join(x.candidate.text for _, x in group))
+            said = f", {', '.join(hedge[:2])}" if hedge else ""
+            refs = "".join(f"[{m}]" for m, _ in group)
+            sides.append(f"**{e.value}** — {e.candidate.title} "
+                         f"({grades.get(e.candidate.doc_id, 'ungraded')}{said}) {refs}")
         return "Sources disagree: " + "; ".join(sides) + "."
     top = evidence[0]
     hedges = _hedges(" ".join(e.candidate.text for e in evidence))

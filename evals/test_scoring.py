@@ -32,6 +32,13 @@ def test_support_and_needed_citations_follow_alce():
     assert check.needed == (1, 2)  # [3] neither supports alone nor is missed when removed
 
 
+def test_attribution_to_the_cited_document_is_supported():
+    cite = {**_cite(1, TROOPS), "title": "Drowned Valley", "grade": "C3"}
+    answer = {"answer": "Sources disagree: **12,000 troops** — Drowned Valley (C3) [1]",
+              "citations": [cite]}
+    assert [c.supported for c in judge_citations(answer)] == [True]
+
+
 def test_the_confidence_line_is_not_a_claim():
     confidence = "Confidence: low — one source, not independently corroborated."
     answer = {"answer": f"**About 12,000 troops** [1]\n\n{confidence}", "confidence": confidence,

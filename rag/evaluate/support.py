@@ -4,8 +4,9 @@ An answer is cut into *statements*: each stretch of answer text closed by a run 
 markers ("… [1][2]") is one statement citing those numbers; text with no marker after it is a
 statement citing nothing. `supported(statement, cited)` is a deterministic stand-in for an
 entailment model: every figure of the statement occurs (as a number) in the cited sentences, and
-every content word of the statement occurs (stemmed) in the cited sentences or their document
-titles and sections, apart from a few framing words the answer renderer adds.
+every content word of the statement occurs (stemmed) in the cited sentences or their
+attribution (document title, section, source name, grade, date), apart from a few framing words
+the answer renderer adds.
 `judge_citations(answer)` returns one `StatementCheck` per statement with its support and, for
 each citation, whether it is needed (ALCE precision). The answer's `confidence` line (how far
 the sources can be trusted) is an assessment of the evidence, not a claim, and is not judged.
@@ -67,10 +68,14 @@ def _plain(text: str) -> str:
     return " ".join(_MARKUP.sub(" ", text).split()).strip(" ;,:—-")
 
 
+# Citation fields that describe the cited document; an answer may attribute a claim with them.
+ATTRIBUTION_FIELDS = ("title", "section", "source_name", "grade", "date")
+
+
 def _context(citations: list[dict[str, Any]]) -> tuple[set[str], set[float]]:
-    """Stems and numbers a set of citations vouches for (sentences, their titles, sections)."""
+    """Stems and numbers a set of citations vouches for: the sentences and their attribution."""
     sentences = " ".join(c.get("sentence", "") for c in citations)
-    labels = " ".join(f"{c.get('title', '')} {c.get('section', '')}" for c in citations)
+    labels = " ".join(str(c.get(key) or "") for c in citations for key in ATTRIBUTION_FIELDS)
     vouched = f"{sentences} {labels}"
     return set(stems(vouched)), {v for v, _, _ in numbers_in(vouched)}
 

@@ -3,7 +3,7 @@
 The server runs `app.create_app` in a thread over its own tmp copy of docs/ and its own index,
 so uploads and removals never touch the repository. Every request the browser makes is
 recorded; requests to any other origin are blocked and fail the offline test.
-Set SITREP_UPDATE_SCREENSHOTS=1 to refresh the README images in docs/screenshots/.
+Set SITREP_UPDATE_SCREENSHOTS=1 to refresh the README images in tests/screenshots/.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.browser]
 # Answers take well under a second, but 2 shared cores under load can stretch that a lot.
 expect.set_options(timeout=30_000)
 
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+SCREENSHOTS = ROOT / "tests" / "screenshots"
 UPLOAD = """---
 title: Baltic Star ferry incident
 source: Tallinn Harbour Office
@@ -66,7 +66,7 @@ def site(tmp_path_factory) -> Site:
 
     root = tmp_path_factory.mktemp("ui")
     docs_dir = root / "docs"
-    shutil.copytree(DOCS, docs_dir, ignore=shutil.ignore_patterns("screenshots"))
+    shutil.copytree(DOCS, docs_dir)
     (docs_dir / "nightjar.md").write_text(RESTRICTED, encoding="utf-8")
     settings = make_settings(root / "index", docs_dir=docs_dir)
     index = Index(settings)

@@ -54,6 +54,7 @@ def _checkpoint(stage: str, source: str = "") -> None:
         sys.stdin.readline()
 
 
+READ_PAGE = 5_000  # rows per Chroma read of a whole collection (SQLite caps variables)
 ENCODE_AHEAD_TEXTS = 2048  # sentences of several documents encoded in one model call
 
 
@@ -402,9 +403,16 @@ class Index:
         """Delete vectors left by a crashed ingest (no committed record, or an old hash)."""
         committed = {doc_id: sha[:12] for doc_id, sha in self.committed().items()}
         for collection in (self.sentences, self.chunks):
-            got = collection.get(include=["metadatas"])
-            stale = [i for i, m in zip(got["ids"], got["metadatas"])
-                     if committed.get(m["doc_id"]) != m["sha"]]
+            # Ids (`doc_id:sha:...`) name the version, so only ids are read, page by page: one
+            # read of every row's metadata fails at ~50k rows ("too many SQL variables").
+            stale: list[str] = []
+            offset = 0
+            while True:
+                ids = collection.get(include=[], limit=READ_PAGE, offset=offset)["ids"]
+                stale += [i for i in ids if committed.get(i.split(":")[0]) != i.split(":")[1]]
+                if len(ids) < READ_PAGE:
+                    break
+                offset += READ_PAGE
             for i in range(0, len(stale), 4000):
                 collection.delete(ids=stale[i:i + 4000])
 

@@ -23,7 +23,7 @@ from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 
-from rag.index import META_ID, Index
+from rag.index import META_ID, READ_PAGE, Index
 from rag.text import content_words, stem, stems
 
 
@@ -156,7 +156,6 @@ class _StemSets(Sequence):
         return frozenset(stems(self._texts[row]))
 
 
-_PAGE = 20_000  # rows per Chroma read: bounds the transient copy a 100k-chunk load makes
 _SHARED_KEYS = ("doc_id", "sha", "source", "title", "section", "kind")
 
 
@@ -169,7 +168,7 @@ def _committed_sentences(index: Index, committed: dict[str, Any]):
     shared: dict[str, str] = {}
     offset = 0
     while True:
-        got = index.sentences.get(include=["documents", "metadatas"], limit=_PAGE,
+        got = index.sentences.get(include=["documents", "metadatas"], limit=READ_PAGE,
                                   offset=offset)
         for i, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
             record = committed.get(meta["doc_id"])
@@ -179,9 +178,9 @@ def _committed_sentences(index: Index, committed: dict[str, Any]):
                 if key in meta:
                     meta[key] = shared.setdefault(meta[key], meta[key])
             yield i, text, meta
-        if len(got["ids"]) < _PAGE:
+        if len(got["ids"]) < READ_PAGE:
             return
-        offset += _PAGE
+        offset += READ_PAGE
 
 
 class Retriever:

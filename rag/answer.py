@@ -117,8 +117,10 @@ def _number_span(cand: Candidate, question: str) -> tuple[str, str, int] | None:
         stop = end + (tail.end() if tail and not _is_function_word(tail.group(1)) else 0)
         near = {stem(w) for w in words(text[max(0, start - 40):end + 40])}
         unit = {stem(w) for w in words(text[end:stop])}
+        shared = len(near & qstems)
         fit = 3 if (counted and counted in unit) or unit & units else \
-            2 if (counted and counted in near) or near & units else int(bool(near & qstems))
+            2 if (counted and counted in near) or near & units or shared >= 2 else \
+            int(shared > 0)
         if best is None or fit > best[2]:
             best = (text[begin:stop].strip(" ,;:"), key, fit)
     return best
@@ -373,7 +375,7 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
         return _abstain(info, pool[0], "nothing in the sources is close to the question")
     if typed and (not spans.get(top.id) or top.score < 0.6 * pool[0].score):
         return _abstain(info, pool[0], f"no {info.qtype} in the closest evidence")
-    if info.qtype == "number" and spans[top.id][2] < 2 and \
+    if info.qtype == "number" and spans[top.id][2] < 3 and \
             _counts_other_thing(_counted_word(info.text), context(top), embedder):
         return _abstain(info, top, f"the sources give no count of {_counted_word(info.text)}")
     doc_vocab = table.docs.get(top.doc_id, {}).get("vocab") if table is not None else None
@@ -411,10 +413,21 @@ def _neighbours(best: list[Candidate], pool: list[Candidate],
     return extra
 
 
+_MEASURE_UNITS = frozenset(stem(w) for w in (
+    "metres metre meters meter kilometres kilometre km miles mile feet foot tons tonnes ton "
+    "hectares hectare acres percent per cent dollars dollar euros euro pounds yuan litres "
+    "days day weeks week months month years year hours hour minutes minute seconds").split())
+
+
 def _unit(value: str) -> str:
-    """The word a figure counts ("11,200 people" → "people"; "" for a bare number)."""
+    """What a figure counts ("11,200 people" → "people", "4.2 billion cubic metres" →
+    "cubic metres"; "" for a bare number)."""
     tail = [w for w in words(value) if not w[0].isdigit() and w not in _SCALE_WORDS]
-    return tail[-1] if tail else ""
+    if not tail:
+        return ""
+    if len(tail) > 1 and tail[-2] in ("cubic", "square"):
+        return " ".join(tail[-2:])
+    return tail[-1]
 
 
 def _is_year(key: str) -> bool:
@@ -428,8 +441,8 @@ def _same_kind(a: Evidence, b: Evidence, embedder: Embedder | None) -> bool:
     ua, ub = _unit(a.value), _unit(b.value)
     if not ua or not ub or stem(ua) == stem(ub):
         return True
-    if embedder is None:
-        return False
+    if embedder is None or {stem(ua.split()[-1]), stem(ub.split()[-1])} & _MEASURE_UNITS:
+        return False  # measurement units must match exactly: metres are not kilometres
     vectors = embedder.word_vectors([ua, ub])
     return float(vectors[ua] @ vectors[ub]) >= 0.45
 

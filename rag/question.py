@@ -43,7 +43,8 @@ _TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("number", re.compile(
         r"\bhow (?:many|much|large|big|high|long|far|old|tall|deep|wide|heavy|often)\b|"
         r"\b(?:number|numbers|count|figure|figures|percentage|percent|total|size|amount|"
-        r"population|cost|price)\b", re.I)),
+        r"population|cost|price|capacity|volume|length|height|depth|area|distance|duration)\b",
+        re.I)),
     ("date", re.compile(r"^\s*when\b|\b(?:what|which) (?:year|date|day|month|time|decade|"
                         r"century)\b|\bwhat year\b", re.I)),
     ("person", re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:which|what) (?:\w+ )?(?:person|official|"
@@ -123,11 +124,11 @@ def resolve_followup(question: str, history: list[dict] | None) -> str:
     # "they/them" usually points back at what the user asked about, not at the answer.
     group = _first([e for e in asked + answer if e.text != person], GROUPS)
     place = _first(entities, PLACES)
+    thing = _first(entities, {"FAC", "EVENT", "LAW", "PRODUCT", "WORK_OF_ART"} | GROUPS)
     subject = re.sub(r"[?.!]+$", "", last_q)
     fills = {"person": person, "person_pos": f"{person}'s" if person else None,
              "group": group, "group_pos": f"{group}'s" if group else None,
-             "thing": _first(entities, GROUPS | {"EVENT", "LAW", "PRODUCT", "WORK_OF_ART"}),
-             "thing_pos": f"{group}'s" if group else None,
+             "thing": thing, "thing_pos": f"{thing}'s" if thing else None,
              "place": place}
     changed = False
 

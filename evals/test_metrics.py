@@ -7,15 +7,33 @@ from __future__ import annotations
 
 import pytest
 
-from rag.evaluate.metrics import METRICS
+from rag.evaluate.metrics import KNOWN_MISSES, METRICS, THRESHOLDS
 from rag.evaluate.report import failure_table
 from rag.evaluate.suite import Report
 
 pytestmark = pytest.mark.integration  # the real engine over real indexes
 
 
-@pytest.mark.parametrize("name", [m.name for m in METRICS])
+def _target(name: str):
+    """A metric's target test; a declared miss is an expected failure (strict)."""
+    if name in KNOWN_MISSES:
+        return pytest.param(name, marks=pytest.mark.xfail(
+            strict=True, reason=f"target not reached: {KNOWN_MISSES[name][1]}"))
+    return name
+
+
+@pytest.mark.parametrize("name", [_target(m.name) for m in METRICS])
 def test_metric_meets_threshold(report: Report, name: str):
     score = report.scores[name]
     assert score.n > 0, f"{name}: no question qualifies, nothing was measured"
     assert score.passed, "\n" + failure_table(score)
+
+
+@pytest.mark.parametrize("name", sorted(KNOWN_MISSES))
+def test_declared_miss_does_not_regress(report: Report, name: str):
+    floor, why = KNOWN_MISSES[name]
+    score = report.scores[name]
+    op = THRESHOLDS[name][0]
+    holds = score.value >= floor if op == ">=" else score.value <= floor
+    assert holds, f"{name} fell to {score.value:.3f}, below its floor {floor} ({why})\n" + \
+        failure_table(score)

@@ -383,7 +383,7 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
     why = unanswered_because(info, top, context(top) + " " + window, doc_vocab, embedder)
     if why:
         return _abstain(info, top, why)
-    evidence = _select(top, ranked, spans, embedder)
+    evidence = _select(info, top, ranked, spans, embedder)
     conflict = len({e.key for e in evidence if e.key}) > 1
     grades = {e.candidate.doc_id: tradecraft.grade_label(
         table.docs.get(e.candidate.doc_id, {}).get("metadata") if table is not None else None)
@@ -447,7 +447,16 @@ def _same_kind(a: Evidence, b: Evidence, embedder: Embedder | None) -> bool:
     return float(vectors[ua] @ vectors[ub]) >= 0.45
 
 
-def _select(top: Candidate, ranked: list[Candidate],
+def _says_same_event(info: QuestionInfo, top: Candidate, other: Candidate) -> bool:
+    """A rival year must come with every question word the top sentence has (its title and
+    section count): "the first line opened in 1976" rivals "… opened in 1974", while "the first
+    new line since 1998" does not."""
+    asked = {stem(w) for w in info.words}
+    need = asked & set(stems(top.text))
+    return need <= set(stems(" ".join((other.title, other.section, other.text))))
+
+
+def _select(info: QuestionInfo, top: Candidate, ranked: list[Candidate],
             spans: dict[str, tuple[str, str, int] | None],
             embedder: Embedder | None) -> list[Evidence]:
     """The top sentence, the best rival value from another document, then corroboration.
@@ -466,7 +475,9 @@ def _select(top: Candidate, ranked: list[Candidate],
                       if e.key and e.key != first.key and e.candidate.doc_id != top.doc_id
                       and e.fit >= min(first.fit, 1) and e.candidate.score >= 0.5 * top.score
                       and e.candidate.dense >= 0.6 * top.dense
-                      and _same_kind(first, e, embedder)), None)
+                      and _same_kind(first, e, embedder)
+                      and (not _is_year(e.key) or _says_same_event(info, top, e.candidate))),
+                     None)
         if rival:
             chosen.append(rival)
     for cand in ranked[1:]:

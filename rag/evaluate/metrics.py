@@ -32,6 +32,25 @@ THRESHOLDS: dict[str, tuple[str, float]] = {
 }
 
 
+# Targets the engine does not reach yet, with the figure measured when the miss was declared.
+# The target tests still run against THRESHOLDS and are reported as expected failures (strict:
+# the day a target is met, the test fails until its entry here is removed). Each miss also has a
+# regression floor, its measured value 0.03 worse, that the suite enforces: declared misses may
+# not get worse. Never raise a floor above the measured value or lower a threshold here.
+KNOWN_MISSES: dict[str, tuple[float, str]] = {
+    "answer_accuracy": (0.67, "measured 0.700 on 2026-11-28 (docs 0.744, fixture 0.672): the "
+                              "right passage but the wrong entity, figure or date picked"),
+    "evidence_recall": (0.77, "measured 0.800 on 2026-11-28: the neighbouring sentence cited "
+                              "instead of the gold one"),
+    "abstention_accuracy": (0.87, "measured 0.897 on 2026-11-28"),
+    "abstention_precision": (0.78, "measured 0.812 on 2026-11-28: abstains on some answerable "
+                                   "typed questions"),
+    "abstention_recall": (0.71, "measured 0.743 on 2026-11-28: description-type distractors "
+                                "(who said or did what) are answered"),
+    "false_abstention_rate": (0.085, "measured 0.055 on 2026-11-28 (6 of 110)"),
+}
+
+
 @dataclass
 class Score:
     """A metric's value over `n` questions and the outcomes that count against it."""

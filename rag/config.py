@@ -45,27 +45,16 @@ class Settings:
         return self if index_dir is None else replace(self, index_dir=Path(index_dir))
 
 
-def _int(env: dict[str, str], name: str, default: int, low: int, high: int) -> int:
+def _number(env: dict[str, str], name: str, default, low, high, kind=int):
+    """Read a whole number (`kind=int`) or a number (`kind=float`) within [low, high]."""
     raw = env.get(name)
     if raw is None or raw == "":
         return default
     try:
-        value = int(raw)
+        value = kind(raw)
     except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a whole number") from None
-    if not low <= value <= high:
-        raise ConfigError(f"{name}={value} is out of range ({low}..{high})")
-    return value
-
-
-def _float(env: dict[str, str], name: str, default: float, low: float, high: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a number") from None
+        what = "a whole number" if kind is int else "a number"
+        raise ConfigError(f"{name}={raw!r} is not {what}") from None
     if not low <= value <= high:
         raise ConfigError(f"{name}={value} is out of range ({low}..{high})")
     return value
@@ -175,14 +164,14 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         chroma_url=chroma_url,
         collection=collection,
         host=env.get("SITREP_HOST", "127.0.0.1"),
-        port=_int(env, "SITREP_PORT", 7860, 1, 65535),
-        max_file_mb=_float(env, "SITREP_MAX_FILE_MB", 20.0, 0.001, 1024.0),
-        max_question_chars=_int(env, "SITREP_MAX_QUESTION_CHARS", 2000, 10, 100_000),
-        chunk_tokens=_int(env, "SITREP_CHUNK_TOKENS", 200, 32, 256),
+        port=_number(env, "SITREP_PORT", 7860, 1, 65535),
+        max_file_mb=_number(env, "SITREP_MAX_FILE_MB", 20.0, 0.001, 1024.0, kind=float),
+        max_question_chars=_number(env, "SITREP_MAX_QUESTION_CHARS", 2000, 10, 100_000),
+        chunk_tokens=_number(env, "SITREP_CHUNK_TOKENS", 200, 32, 256),
         cors_origins=_origins(env),
         api_tokens=_credentials(env, "SITREP_API_TOKENS", 16),
         basic_auth=_basic_auth(env),
-        rate_limit=_int(env, "SITREP_RATE_LIMIT", 60, 0, 1_000_000),
-        max_body_bytes=_int(env, "SITREP_MAX_BODY_BYTES", 65_536, 1024, 100_000_000),
+        rate_limit=_number(env, "SITREP_RATE_LIMIT", 60, 0, 1_000_000),
+        max_body_bytes=_number(env, "SITREP_MAX_BODY_BYTES", 65_536, 1024, 100_000_000),
         log_questions=_bool(env, "SITREP_LOG_QUESTIONS"),
     )

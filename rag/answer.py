@@ -9,6 +9,7 @@ and returns a `Composition`. It never writes a claim that is not in a cited sent
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,10 +27,6 @@ get gets getting got make makes made making take takes took go goes going went c
 happens happened give gave given mean means really actually exactly currently now today latest
 recent recently like stuff lot whole overall main key new old big small good bad right left
 """.split())
-_HEDGES = re.compile(
-    r"\b(?:reportedly|reported(?:ly)?|according to [^,.;]+|estimates?|estimated|allegedly|"
-    r"alleged|claims?|claimed|believed|suggests?|unconfirmed|appears? to|may|might|could|"
-    r"likely|possibly|said|says|stated|declared|citing [^,.;]+)\b", re.I)
 _QUALIFIER = re.compile(
     r"(?:\b(?:about|around|approximately|roughly|some|nearly|almost|more than|over|at least|"
     r"up to|less than|fewer than|an estimated|estimated|as many as|as few as|close to|"
@@ -308,8 +305,9 @@ def _question_names(question: str) -> list[str]:
 # ---- composition -----------------------------------------------------------------------------
 
 
-def _hedges(text: str) -> list[str]:
-    return list(dict.fromkeys(m.group(0).strip() for m in _HEDGES.finditer(text)))
+def _hedges(cited: Iterable[Candidate]) -> list[str]:
+    """The hedge and attribution words of the cited sentences (tradecraft's list), in order."""
+    return list(dict.fromkeys(h for c in cited for h in tradecraft.hedges(c.text)))
 
 
 def _context(cand: Candidate, pool: list[Candidate]) -> str:
@@ -504,14 +502,14 @@ def _bluf(evidence: list[Evidence], conflict: bool, grades: dict[str, str]) -> s
         for key in dict.fromkeys(e.key for e in evidence if e.key):
             group = [(n, e) for n, e in enumerate(evidence, 1) if e.key == key]
             n, e = group[0]
-            hedge = _hedges(" ".join(x.candidate.text for _, x in group))
+            hedge = _hedges(x.candidate for _, x in group)
             said = f", {', '.join(hedge[:2])}" if hedge else ""
             refs = "".join(f"[{m}]" for m, _ in group)
             sides.append(f"**{e.value}** — {e.candidate.title} "
                          f"({grades.get(e.candidate.doc_id, 'ungraded')}{said}) {refs}")
         return "Sources disagree: " + "; ".join(sides) + "."
     top = evidence[0]
-    hedges = _hedges(" ".join(e.candidate.text for e in evidence))
+    hedges = _hedges(e.candidate for e in evidence)
     hedge = (" — as the sources put it: " + ", ".join(f"“{h}”" for h in hedges[:3])
              if hedges else "")
     if top.value:

@@ -57,11 +57,6 @@ class Document:
     sentences: list[Sentence] = field(default_factory=list)
     sections: list[str] = field(default_factory=list)
 
-    @property
-    def offsets_slice_file(self) -> bool:
-        """True when sentence offsets slice the file on disk (txt and md)."""
-        return Path(self.source).suffix.lower() in (".txt", ".md", ".markdown")
-
 
 def doc_id_for(path: Path) -> str:
     """A stable 16-hex id for a file, from its resolved path."""

@@ -42,9 +42,3 @@ def entities(text: str) -> tuple[Entity, ...]:
     """Entities in `text` (cached: the same sentence is analysed once per process)."""
     doc = pipeline()(text)
     return tuple(Entity(e.text, e.label_, e.start_char, e.end_char) for e in doc.ents)
-
-
-@lru_cache(maxsize=5_000)
-def tags(text: str) -> tuple[tuple[str, str], ...]:
-    """(token, Penn tag) pairs for a short text such as a question."""
-    return tuple((t.text, t.tag_) for t in pipeline()(text))

@@ -21,6 +21,8 @@ from rag.retrieve import Candidate, SentenceTable
 from rag.text import content_words, normalize, numbers_in, stem, stems, words
 
 MAX_CITATIONS = 3
+# Answer types whose bottom line is a value picked out of a sentence (the rest cite a sentence).
+TYPED = frozenset({"number", "time", "date", "organization", "person", "place"})
 # Words that carry no topic of their own; a question may use them without the evidence doing so.
 GENERIC = frozenset("""
 get gets getting got make makes made making take takes took go goes going went come came happen
@@ -37,14 +39,23 @@ _UNIT_TAIL = re.compile(r"^\s*((?:[A-Z][\w’'-]*\s+){0,3}(?:(?:cubic|square|met
                         r"(?:[a-z%][\w’'-]*))")
 _SCALE_WORDS = frozenset("thousand million billion trillion".split())
 _ROLE_HEAD = re.compile(r"((?:[A-Z][\w’'.-]*\s+){1,6})$")
-_WHEN = re.compile(r"\b(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)days?|(?:January|February|"
-                   r"March|April|May|June|July|August|September|October|November|December)"
-                   r"(?:\s+\d{1,2})?(?:,?\s+\d{4})?|1[5-9]\d\d|20\d\d)\b")
+_MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|"
+          r"December)")
+# A date: a weekday, "3 April 2023", "April 3, 2023", "March 2016", a year from 1500, or an
+# older year after a preposition ("a grant of 1147": bare 1000–1499 are more often counts).
+_WHEN = re.compile(
+    r"\b(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)days?|(?:\d{1,2}\s+)?" + _MONTH +
+    r"(?:\s+\d{1,2})?(?:,?\s+\d{4})?|1[5-9]\d\d|20\d\d|"
+    r"(?:(?<=in )|(?<=of )|(?<=by )|(?<=from )|(?<=since )|(?<=until )|(?<=after )|"
+    r"(?<=before ))1[0-4]\d\d)\b")
+# "from 3 April to 30 June 2023": a date followed by the end of its range.
+_RANGE_END = re.compile(r"^\s*(?:to|until|till|through|and|–|-)\s+")
+_CLOCK = re.compile(r"\b(?:\d{1,2}(?:[.:]\d{2})?\s*(?:a\.m\.|p\.m\.|am\b|pm\b|o['’]clock)|noon|"
+                    r"midnight|midday)", re.I)
 _ASKS_QUOTE = re.compile(r"\b(?:say|said|says|saying|words|quote|quoted|statement|stated|declared?|"
                          r"told|tell)\b", re.I)
 _QUOTE = re.compile(r"[“”\"]")
-_DATE_HINT = re.compile(r"\b(?:1[5-9]\d\d|20\d\d|January|February|March|April|May|June|July|"
-                        r"August|September|October|November|December)\b")
+_DATE_HINT = re.compile(r"\b(?:1[5-9]\d\d|20\d\d|" + _MONTH + r")\b")
 
 
 @dataclass
@@ -80,6 +91,7 @@ _UNIT_CUES: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
         (r"\bhow (?:long|far)\b|\b(?:length|distance)\b",
          "kilometres kilometre km miles mile metres " + _DURATION),
         (r"\bhow often\b|\bfrequen", "minutes minute hours hour every daily weekly"),
+        (r"\bpercent|\bper cent\b|\bpercentage\b|\bproportion\b|\bshare\b", "percent cent %"),
         (r"\bhow much\b.*\b(?:cost|pay|paid|spend|spent|worth)\b|\b(?:cost|price|worth|value)\b",
          "dollars dollar euros euro pounds yuan rubles usd eur billion million"),
         (r"\bhow old\b|\bage\b", "years year old aged"),
@@ -157,30 +169,82 @@ def _entity_span(text: str, question: str, labels: set[str]) -> tuple[str, str, 
             continue
         if ent.label in ("DATE", "TIME") and not _WHEN.search(ent.text):
             continue  # "one year", "recently": a duration or vague time is not a date
-        value = ent.text
+        value, end = ent.text, ent.end
+        if ent.label in PERSONS and any(w[0].islower() and w not in _PARTICLES
+                                        for w in ent.text.split()):
+            continue  # "Parish registers suggest": the small model misread a phrase as a name
         if ent.label in PERSONS:
             role = _ROLE_HEAD.search(text[:ent.start])
             if role and role.group(1).split()[0] not in {"The", "A", "An", "During", "In"}:
                 value = f"{ent.text} ({role.group(1).strip()})"
-        return value, normalize(ent.text), 1 + _near_question(text, ent.start, ent.end, question)
+        elif ent.label == "NORP":
+            # "Russian" alone names no one; "the Russian government" does.
+            head = _NORP_HEAD.match(text[end:])
+            if head and not _is_function_word(head.group(1)):
+                value, end = text[ent.start:end + head.end()], end + head.end()
+        elif ent.label == "DATE":
+            value, end = _with_range_end(text, ent.start, end)
+        doer = ent.label != "NORP"  # "Russian" opening a sentence is rarely the doer asked for
+        return value, normalize(value), 1 + _near_question(text, ent.start, end, question, doer)
     return None
 
 
-def _near_question(text: str, start: int, end: int, question: str) -> int:
-    """1 when a word of the question stands within 50 characters of text[start:end]."""
+_PARTICLES = frozenset("de van von der den du da di la le bin al".split())
+_NORP_HEAD = re.compile(r"^\s+([a-z][\w-]*)\b(?=[\s,.;:])")
+
+
+def _with_range_end(text: str, start: int, end: int) -> tuple[str, int]:
+    """A date span extended to the end of its range when one follows ("3 April to 30 June")."""
+    joiner = _RANGE_END.match(text[end:])
+    if joiner:
+        nxt = _WHEN.match(text, end + joiner.end())
+        if nxt:
+            end = nxt.end()
+    return text[start:end], end
+
+
+def _near_question(text: str, start: int, end: int, question: str, doer: bool = True) -> int:
+    """How well the place of text[start:end] fits the question: 1 when a word of the question
+    stands within 50 characters, plus 1 when the question asks who did something ("Which
+    agency went after …") and the span opens the sentence, where the doer of a sentence stands.
+    """
     window = text[max(0, start - 50):start] + " " + text[end:end + 50]
-    return int(bool({stem(w) for w in words(window)} & {stem(w) for w in content_words(question)}))
+    near = bool({stem(w) for w in words(window)} & {stem(w) for w in content_words(question)})
+    opens = doer and not words(text[:start])
+    return int(near) + int(opens and bool(_ASKS_DOER.match(question)))
 
 
-def _name_span(text: str, question: str) -> tuple[str, str, int] | None:
-    """A capitalised multi-word name the question does not contain (NER misses rare names)."""
+# "Who led …", "Which company built …" ask for the doer; "Who did Trump call" does not.
+_ASKS_DOER = re.compile(r"^\s*(?:who|which\s+(?:[\w-]+\s+){0,2}?[\w-]+)\s+(?!(?:did|does|do|was|"
+                        r"were|is|are|has|have|had|will|would|can|could)\b)[a-z]+(?:ed|s)?\b",
+                        re.I)
+
+
+def _name_span(text: str, question: str, person: bool = False) -> tuple[str, str, int] | None:
+    """A capitalised multi-word name the question does not contain (NER misses rare names).
+
+    With `person`, names after "the" are skipped: "the War of the Northern Succession" and
+    "the East Basin" are things, "Marshal Anselm de Corvin" is someone.
+    """
     qwords = set(words(question))
     for match in _NAME.finditer(text):
         name = match.group(0)
+        if person and re.search(r"\b(?:the|The)\s+$", text[:match.start()]):
+            continue
         if match.start() > 0 and not set(words(name)) <= qwords and \
                 not _DATE_HINT.search(name):
             return name, normalize(name), _near_question(text, match.start(), match.end(),
                                                          question)
+    return None
+
+
+def _acronym_span(text: str, question: str) -> tuple[str, str, int] | None:
+    """An all-capitals name ("KCNA") the question does not contain."""
+    qwords = set(words(question))
+    for match in re.finditer(r"\b[A-Z]{2,8}\b", text):
+        if match.group(0).lower() not in qwords:
+            return (match.group(0), normalize(match.group(0)),
+                    1 + _near_question(text, match.start(), match.end(), question))
     return None
 
 
@@ -195,18 +259,28 @@ def answer_span(info: QuestionInfo, cand: Candidate,
         return _number_span(cand, info.text)
     text = cand.text
     if info.qtype == "person":
-        found = (_entity_span(text, info.text, PERSONS) or _name_span(text, info.text)
+        found = (_entity_span(text, info.text, PERSONS) or _name_span(text, info.text, True)
                  or _entity_span(text, info.text, {"ORG", "NORP"}))
         if not found and re.match(r"(?:He|She|They)\b", text) and context:
-            found = _entity_span(context, info.text, PERSONS) or _name_span(context, info.text)
+            found = (_entity_span(context, info.text, PERSONS)
+                     or _name_span(context, info.text, True))
         return found
+    if info.qtype == "organization":
+        return (_entity_span(text, info.text, {"ORG"}) or _name_span(text, info.text)
+                or _acronym_span(text, info.text) or _entity_span(text, info.text, {"NORP"}))
+    if info.qtype == "time":
+        match = _CLOCK.search(text)
+        return (match.group(0), normalize(match.group(0)),
+                1 + _near_question(text, match.start(), match.end(), info.text)) \
+            if match else None
     if info.qtype == "date":
-        found = _entity_span(text, info.text, {"DATE", "TIME"})
+        found = _entity_span(text, info.text, {"DATE"})
         if not found:
             match = _WHEN.search(text)
-            found = (match.group(0), normalize(match.group(0)),
-                     _near_question(text, match.start(), match.end(), info.text)) \
-                if match else None
+            if match:
+                value, end = _with_range_end(text, match.start(), match.end())
+                found = (value, normalize(value),
+                         _near_question(text, match.start(), end, info.text))
         return found
     if info.qtype == "place":
         return _entity_span(text, info.text, PLACES)
@@ -336,7 +410,7 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
         block = table.block_text(c.doc_id, c.idx) if table is not None else ""
         return " ".join((c.title, c.section, block or c.text))
 
-    typed = info.qtype in ("number", "person", "date", "place")
+    typed = info.qtype in TYPED
     pool = candidates[:15]
     if typed and table is not None:
         pool += _neighbours(pool[:3], pool, table)
@@ -354,6 +428,7 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
             # Numbers in the question ("Line 4", "1911") point at the passage that has them.
             near = set(words(" ".join((c.title, c.section, table.window_text(c.doc_id, c.idx)))))
             bonus += 0.1 if qnumbers <= near else 0.0
+            bonus += 0.05 if qnumbers <= set(words(c.text)) else 0.0  # the sentence itself
         if not typed:
             return c.score + bonus + (0.1 if wants_quote and _QUOTE.search(c.text) else 0.0)
         span = spans.get(c.id)
@@ -391,23 +466,25 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
 
 def _neighbours(best: list[Candidate], pool: list[Candidate],
                 table: SentenceTable) -> list[Candidate]:
-    """Sentences next to the best ones, scored a little below them.
+    """Sentences next to the best ones, scored a little below them (returns those not yet in
+    `pool`; neighbours already in it, ranked lower, are lifted in place).
 
     The value often sits one sentence away from the words of the question: "The great dock
     strike of 1911 lasted 58 days …" is followed by "The strike leader, Tomas Ekberg, …".
     """
-    seen = {c.id for c in pool}
+    found = {c.id: c for c in pool}
     extra = []
     for cand in best:
         for idx in (cand.idx - 1, cand.idx + 1):
             row = table.position.get((cand.doc_id, idx))
-            if row is None or table.ids[row] in seen:
+            if row is None:
                 continue
-            near = table.candidate(row)
-            near.dense, near.coverage = cand.dense, cand.coverage
-            near.score = 0.9 * cand.score
-            seen.add(near.id)
-            extra.append(near)
+            near = found.get(table.ids[row])
+            if near is None:
+                near = found[table.ids[row]] = table.candidate(row)
+                near.dense, near.coverage = cand.dense, cand.coverage
+                extra.append(near)
+            near.score = max(near.score, 0.9 * cand.score)
     return extra
 
 

@@ -35,7 +35,7 @@ class QuestionInfo:
     """What a question asks for."""
 
     text: str  # the (resolved) question
-    qtype: str  # number | person | date | place | reason | description
+    qtype: str  # number | time | date | organization | person | place | reason | description
     words: list[str]  # content words the evidence should cover
 
 
@@ -43,13 +43,20 @@ _TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("number", re.compile(
         r"\bhow (?:many|much|large|big|high|long|far|old|tall|deep|wide|heavy|often)\b|"
         r"\b(?:number|numbers|count|figure|figures|percentage|percent|total|size|amount|"
-        r"population|cost|price|capacity|volume|length|height|depth|area|distance|duration)\b",
+        r"population|cost|price|capacity|volume|length|height|depth|area|distance|duration|"
+        r"worth)\b|"
+        r"\bwhat (?:is|was|were) the (?:\w+ )?value\b",
         re.I)),
-    ("date", re.compile(r"^\s*when\b|\b(?:what|which) (?:year|date|day|month|time|decade|"
+    ("time", re.compile(r"\b(?:what|which) (?:time|hour)\b", re.I)),
+    ("date", re.compile(r"^\s*when\b|\b(?:what|which) (?:year|date|day|month|decade|"
                         r"century)\b|\bwhat year\b", re.I)),
-    ("person", re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:which|what) (?:\w+ )?(?:person|official|"
-                          r"leader|minister|president|man|woman|people|company|organi[sz]ation|"
-                          r"group|agency)\b", re.I)),
+    ("organization", re.compile(r"\b(?:which|what) (?:[\w-]+ ){0,2}(?:company|companies|firm|"
+                                r"organi[sz]ations?|agency|agencies|consortium|manufacturer|"
+                                r"supplier|contractor|union|party|bank|newspaper|broadcaster)\b",
+                                re.I)),
+    ("person", re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:which|what) (?:[\w-]+ ){0,2}(?:person|"
+                          r"officials?|leaders?|ministers?|president|man|woman|people|group)\b",
+                          re.I)),
     ("place", re.compile(r"^\s*where\b|\b(?:which|what) (?:\w+ )?(?:country|city|region|place|town|"
                          r"province|state|area|river|island)\b", re.I)),
     ("reason", re.compile(r"^\s*why\b|\bwhat (?:is|was) the reason\b|\bfor what reason\b",

@@ -1,8 +1,9 @@
 """The answer engine: question (+ history) → `Answer` with BLUF and exact citations.
 
 `Engine(settings)` opens the index once; `warm_up()` loads the model, sentence table and NER
-model ahead of the first question; `ask(question, history, id)` returns an `Answer` whose
-`to_dict()` is the answer object of the guide's contract.
+model ahead of the first question (and, for a small index, every sentence's entities and word
+vectors); `ask(question, history, id)` returns an `Answer` whose `to_dict()` is the answer object
+of the guide's contract.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from rag.config import Settings
 from rag.index import Index
 from rag.question import analyse, resolve_followup
 from rag.retrieve import Retriever
+from rag.text import words
 
+WARM_SENTENCES = 200  # warm_up analyses an index this small whole (~2-3 s at most)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
@@ -114,10 +117,19 @@ class Engine:
         self.retriever = Retriever(self.index)
 
     def warm_up(self) -> None:
-        """Load the embedding model, the sentence table and the NER model now."""
+        """Load the embedding model, the sentence table and the NER model now; on a small
+        index (≤ `WARM_SENTENCES` sentences), also every sentence's entities and word vectors."""
         self.index.embedder.encode(["warm up"])
-        self.retriever.table()
+        table = self.retriever.table()
         nlp.entities("Sergei Shoigu visited North Korea in 2024.")
+        # The slowest early questions are those that meet new text: spaCy costs ~10 ms a
+        # sentence, and term matching encodes the words of the evidence (~100 ms for a
+        # paragraph's); both are cached after that. A small corpus is analysed whole here (the
+        # shipped one in about a second); a larger one fills the caches as questions come.
+        if len(table) <= WARM_SENTENCES:
+            for text in table.texts:
+                nlp.entities(text)
+            self.index.embedder.word_vectors(sorted({w for t in table.texts for w in words(t)}))
 
     def ask(self, question: Any, history: list[dict] | None = None, id: Any = None,
             allowed_docs: set[str] | None = None) -> Answer:
@@ -127,9 +139,9 @@ class Engine:
         resolved = resolve_followup(text, _valid_history(history))
         info = analyse(resolved)
         t_retrieve = time.perf_counter()
-        candidates = self.retriever.retrieve(resolved, allowed_docs=allowed_docs)
-        t_compose = time.perf_counter()
         table = self.retriever.table()
+        candidates = self.retriever.retrieve(resolved, allowed_docs=allowed_docs, table=table)
+        t_compose = time.perf_counter()
         docs = table.docs
         comp = compose(info, candidates, table, self.index.embedder)
         done = time.perf_counter()

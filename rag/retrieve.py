@@ -211,13 +211,15 @@ class Retriever:
         total = sum(weights.values()) or 1.0
         return sum(v for w, v in weights.items() if stem(w) in sentence_stems) / total
 
-    def retrieve(self, query: str, limit: int = 30,
-                 allowed_docs: set[str] | None = None) -> list[Candidate]:
+    def retrieve(self, query: str, limit: int = 30, allowed_docs: set[str] | None = None,
+                 table: SentenceTable | None = None) -> list[Candidate]:
         """Return up to `limit` candidate sentences for `query`, best first.
 
         `allowed_docs` (doc ids), when given, restricts the candidates to those documents.
+        `table`: the caller's `self.table()`, when it needs the same table afterwards (one
+        generation read per question, not two).
         """
-        table = self.table()
+        table = self.table() if table is None else table
         if not len(table):
             return []
         qvec = self.index.embedder.encode([query])[0]

@@ -35,7 +35,7 @@ _QUALIFIER = re.compile(
     r"upwards of)\s+)$", re.I)
 _COUNT_WORDS = re.compile(r"\b(?:thousands|hundreds|dozens|millions|tens of thousands|several"
                           r" thousand|a few thousand)\b", re.I)
-_UNIT_TAIL = re.compile(r"^\s*((?:[A-Z][\w’'-]*\s+){0,3}(?:(?:cubic|square|metric|per)\s+)?"
+_UNIT_TAIL = re.compile(r"^\s*((?:[A-Z][\w’'.-]*\s+){0,3}(?:(?:cubic|square|metric|per)\s+)?"
                         r"(?:[a-z%][\w’'-]*))")
 _SCALE_WORDS = frozenset("thousand million billion trillion".split())
 _ROLE_HEAD = re.compile(r"((?:[A-Z][\w’'.-]*\s+){1,6})$")
@@ -120,6 +120,7 @@ def _number_span(cand: Candidate, question: str) -> tuple[str, str, int] | None:
              if v not in qnums and not (_DATE_HINT.fullmatch(text[s:e]) and 1500 < v < 2100)]
     spans += [(normalize(m.group(0)), m.start(), m.end()) for m in _COUNT_WORDS.finditer(text)]
     for key, start, end in sorted(spans, key=lambda x: x[1]):
+        vague = not key[0].isdigit()  # "thousands": a figure, where given, answers better
         qual = _QUALIFIER.search(text[:start])
         begin = qual.start() if qual else start
         tail = _UNIT_TAIL.match(text[end:])
@@ -130,6 +131,9 @@ def _number_span(cand: Candidate, question: str) -> tuple[str, str, int] | None:
         fit = 3 if (counted and counted in unit) or unit & units else \
             2 if (counted and counted in near) or near & units or shared >= 2 else \
             int(shared > 0)
+        if units and unit & _MEASURE_UNITS and not unit & units:
+            fit = 0  # kilometres never say how often, tons never what something cost
+        fit = max(0, fit - vague)
         if best is None or fit > best[2]:
             best = (text[begin:stop].strip(" ,;:"), key, fit)
     return best
@@ -165,7 +169,9 @@ def _entity_span(text: str, question: str, labels: set[str]) -> tuple[str, str, 
     """The first entity of `labels` in `text` that the question does not already name."""
     qwords = set(words(question))
     for ent in nlp.entities(text):
-        if ent.label not in labels or set(words(ent.text)) <= qwords:
+        if ent.label not in labels or _named_in(ent.text, qwords):
+            continue
+        if ent.label in PERSONS and _is_place_phrase(text, ent.start, ent.end):
             continue
         if ent.label in ("DATE", "TIME") and not _WHEN.search(ent.text):
             continue  # "one year", "recently": a duration or vague time is not a date
@@ -221,21 +227,42 @@ _ASKS_DOER = re.compile(r"^\s*(?:who|which\s+(?:[\w-]+\s+){0,2}?[\w-]+)\s+(?!(?:
 
 
 def _name_span(text: str, question: str, person: bool = False) -> tuple[str, str, int] | None:
-    """A capitalised multi-word name the question does not contain (NER misses rare names).
+    """A capitalised multi-word name, not a place, that the question does not contain (the
+    small NER model misses rare names).
 
     With `person`, names after "the" are skipped: "the War of the Northern Succession" and
     "the East Basin" are things, "Marshal Anselm de Corvin" is someone.
     """
     qwords = set(words(question))
+    places = [(e.start, e.end) for e in nlp.entities(text) if e.label in PLACES]
     for match in _NAME.finditer(text):
         name = match.group(0)
-        if person and re.search(r"\b(?:the|The)\s+$", text[:match.start()]):
+        if any(s < match.end() and match.start() < e for s, e in places):
+            continue  # "the upper Varn River" is somewhere, not someone
+        if _is_place_phrase(text, match.start(), match.end()) or \
+                (person and re.search(r"\b(?:the|The)\s+$", text[:match.start()])):
             continue
-        if match.start() > 0 and not set(words(name)) <= qwords and \
+        if match.start() > 0 and not _named_in(name, qwords) and \
                 not _DATE_HINT.search(name):
-            return name, normalize(name), _near_question(text, match.start(), match.end(),
-                                                         question)
+            return name, normalize(name), 1 + _near_question(text, match.start(), match.end(),
+                                                             question)
     return None
+
+
+def _is_place_phrase(text: str, start: int, end: int) -> bool:
+    """True for a name in a place phrase: "at Kestrel Hill", "in the Kessling Gorge", "from
+    Kestrel Hill to …"."""
+    before = text[max(0, start - 24):start].lower()
+    return bool(re.search(r"\b(?:at|in|on|near|between|towards|along|across)\s+"
+                          r"(?:the\s+(?:[a-z]+\s+)?)?$", before)
+                or (re.search(r"\bfrom\s+$", before) and re.match(r"\s+to\b", text[end:])))
+
+
+def _named_in(name: str, qwords: set[str]) -> bool:
+    """True when the question already names `name`: every word of it is a question word or
+    the stem of one ("North Korea" in "the North Korean troops")."""
+    return all(w in qwords or (len(w) >= 4 and any(q.startswith(w) for q in qwords))
+               for w in words(name))
 
 
 def _acronym_span(text: str, question: str) -> tuple[str, str, int] | None:

@@ -123,6 +123,7 @@ class SizeResult:
 class BenchReport:
     cpus: int
     load_before: tuple[float, float, float]
+    backend: str = "torch"  # SITREP_BACKEND of every stage
     load_after: tuple[float, float, float] = (0.0, 0.0, 0.0)
     sizes: list[SizeResult] = field(default_factory=list)
 
@@ -183,7 +184,8 @@ def load_questions(files: list[Path], per_file: int = QUESTIONS_PER_FILE) -> lis
 
 def _env(index_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith("SITREP_") or k in ("SITREP_MODEL",)}
+           if not k.startswith("SITREP_") or k in ("SITREP_MODEL", "SITREP_BACKEND",
+                                                   "SITREP_CACHE")}
     return {**env, "SITREP_INDEX": str(index_dir), "PYTHONPATH": str(ROOT), **extra}
 
 
@@ -282,11 +284,12 @@ def ask_stage(index_dir: Path, questions: list[str]) -> None:
         totals.append((time.perf_counter() - started) * 1000)
         cpu.append((time.process_time() - started_cpu) * 1000)
         retrieves.append(answer.timings_ms.get("retrieve", 0.0))
-    import torch
+    rss = peak_rss_mb()
+    import torch  # loaded already by spaCy's thinc, whatever the embedding backend
 
     print(json.dumps({"latencies_ms": totals, "retrieve_ms": retrieves, "cpu_ms": cpu,
                       "model_share": model_ms[0] / (sum(totals) or 1.0),
-                      "peak_rss_mb": peak_rss_mb(), "torch_threads": torch.get_num_threads()}),
+                      "peak_rss_mb": rss, "torch_threads": torch.get_num_threads()}),
           flush=True)
 
 
@@ -371,8 +374,12 @@ def run_http(index_dir: Path, questions: list[str], clients: int = HTTP_CLIENTS,
 def bench_size(label: str, corpus: Path, work: Path, questions: list[str], floor: bool,
                http: bool, target: int | None = None) -> SizeResult:
     """Ingest `corpus` (or reuse an earlier run's index in `work`), then ask, then HTTP."""
-    index_dir = work / f"index-{label}"
-    saved = work / f"ingest-{label}.json"
+    from rag.config import load_settings
+
+    backend = load_settings().backend
+    tag = label if backend == "torch" else f"{label}-{backend}"  # an index serves one backend
+    index_dir = work / f"index-{tag}"
+    saved = work / f"ingest-{tag}.json"
     if saved.exists() and (index_dir / "chroma").exists():
         ingest = IngestResult(**json.loads(saved.read_text()))
     else:
@@ -392,7 +399,10 @@ def run_bench(sizes: list[int], work: Path, http_sizes: set[str],
     """Benchmark the shipped corpus, then each synthetic size, in `work` (kept for reuse)."""
     from rag.bench_corpus import text_pool, write_corpus
 
-    report = BenchReport(cpus=os.cpu_count() or 0, load_before=os.getloadavg())
+    from rag.config import load_settings
+
+    report = BenchReport(cpus=os.cpu_count() or 0, load_before=os.getloadavg(),
+                         backend=load_settings().backend)
     shipped_questions = load_questions(QUESTION_FILES[:1], per_file=1000)
     log("shipped corpus")
     report.sizes.append(bench_size("shipped", ROOT / "docs", work, shipped_questions,
@@ -444,7 +454,8 @@ def format_table(report: BenchReport) -> str:
             lines.append(f"HTTP {s.label}: {h.clients} clients, {h.requests} requests, "
                          f"{h.errors} errors, {h.requests_per_s:.1f} req/s, p50 {h.p50_ms:.0f} ms,"
                          f" p95 {h.p95_ms:.0f} ms {h.first_error}".rstrip())
-    lines.append(f"{report.cpus} CPUs; load average before {report.load_before[0]:.1f}, "
+    lines.append(f"{report.cpus} CPUs; {report.backend} backend; load average before "
+                 f"{report.load_before[0]:.1f}, "
                  f"after {report.load_after[0]:.1f}; torch threads "
                  f"{report.sizes[0].ask.torch_threads if report.sizes else '?'}")
     return "\n".join(lines)

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlparse
 
+BACKENDS = ("torch", "onnx", "onnx-int8")  # embedding backends, see rag/embeddings.py
+
 
 class ConfigError(ValueError):
     """A `SITREP_*` variable holds a value Sitrep cannot use."""
@@ -25,6 +27,7 @@ class Settings:
     docs_dir: Path = Path("docs")
     index_dir: Path = Path(".sitrep/index")
     model_path: str = ""  # empty: the packaged all-MiniLM-L6-v2
+    backend: str = "torch"  # embedding backend: torch, onnx or onnx-int8 (rag/embeddings.py)
     chroma_url: str = ""  # empty: embedded Chroma under index_dir
     collection: str = "sitrep"
     host: str = "127.0.0.1"
@@ -145,6 +148,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             f"SITREP_MODEL={model_path!r} is not a folder; point it at a local "
             "sentence-transformers model folder"
         )
+    backend = env.get("SITREP_BACKEND", "") or "torch"
+    if backend not in BACKENDS:
+        raise ConfigError(f"SITREP_BACKEND={backend!r} must be one of {', '.join(BACKENDS)}")
     chroma_url = env.get("SITREP_CHROMA_URL", "")
     if chroma_url:
         parsed = urlparse(chroma_url)
@@ -161,6 +167,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         docs_dir=Path(env.get("SITREP_DOCS", "docs")),
         index_dir=Path(env.get("SITREP_INDEX", ".sitrep/index")),
         model_path=model_path,
+        backend=backend,
         chroma_url=chroma_url,
         collection=collection,
         host=env.get("SITREP_HOST", "127.0.0.1"),

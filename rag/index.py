@@ -177,7 +177,7 @@ class Index:
         from chromadb.config import Settings as ChromaSettings
 
         self.settings = settings
-        self.embedder = embedder or get_embedder(settings.model_path)
+        self.embedder = embedder or get_embedder(settings.model_path, settings.backend)
         chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         if settings.chroma_url:
             from urllib.parse import urlparse
@@ -205,6 +205,22 @@ class Index:
             f"{name}-chunks", metadata=space, embedding_function=None)
         self.docs = self.client.get_or_create_collection(
             f"{name}-docs", embedding_function=None)
+        self._check_backend()
+
+    def _check_backend(self) -> None:
+        """Refuse an index whose vectors another embedding backend made: their cosines with
+        this backend's question vectors would be subtly off, never an error."""
+        got = self.docs.get(ids=[META_ID], include=["metadatas"])
+        if not got["ids"] or self.docs.count() <= 1:
+            return  # nothing committed yet: any backend may start it
+        built = got["metadatas"][0].get("backend", "torch")  # older indexes: torch only
+        if built != self.embedder.backend:
+            where = (f"collection {self.settings.collection!r} on {self.settings.chroma_url}"
+                     if self.settings.chroma_url else str(self.settings.index_dir))
+            raise IndexError_(
+                f"the index at {where} was embedded with the {built} backend, not "
+                f"{self.embedder.backend}; set SITREP_BACKEND={built}, or ingest into a new "
+                f"index (another SITREP_INDEX or SITREP_COLLECTION) to use {self.embedder.backend}")
 
     # ---- reading -------------------------------------------------------------------------
 
@@ -426,7 +442,8 @@ class Index:
         fingerprint = hashlib.sha256(json.dumps(committed).encode()).hexdigest()[:32]
         if fingerprint != self.generation():
             self.docs.upsert(ids=[META_ID], embeddings=[[1.0]], documents=[""],
-                             metadatas=[{"generation": fingerprint}])
+                             metadatas=[{"generation": fingerprint,
+                                         "backend": self.embedder.backend}])
 
 
 class _Release:

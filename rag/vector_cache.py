@@ -4,7 +4,7 @@
 `embedder.encode(texts)` plus how many rows came from the cache. Ingest uses it so that text
 repeated across documents (boilerplate, disclaimers, recurring bullet lists, the unchanged
 paragraphs of a re-ingested file) goes through the model once per process. Vectors are
-deterministic for a given model, so reuse changes no result. The cache is per model and holds
+deterministic for a given model, so reuse changes no result. The cache is per model and backend and holds
 at most `CAPACITY` texts (about 1.6 KB each for a 384-dim model: ~80 MB when full).
 """
 
@@ -46,12 +46,12 @@ class VectorCache:
         return np.stack([vectors[t] for t in texts]), len(texts) - len(missing)
 
 
-_caches: dict[str, VectorCache] = {}
+_caches: dict[tuple[str, str], VectorCache] = {}
 _caches_lock = threading.Lock()
 
 
 def cached_encode(embedder: Embedder, texts: list[str]) -> tuple[np.ndarray, int]:
     """`embedder.encode(texts)` through the process-wide cache of that model."""
     with _caches_lock:
-        cache = _caches.setdefault(embedder.model_path, VectorCache())
+        cache = _caches.setdefault((embedder.model_path, embedder.backend), VectorCache())
     return cache.encode(embedder, texts)

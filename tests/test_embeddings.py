@@ -1,0 +1,71 @@
+"""Embedding backends: torch matches sentence-transformers exactly; the ONNX exports (made
+locally into SITREP_CACHE) stay close to it and answer; an index refuses another backend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.config import ConfigError, load_settings
+from rag.embeddings import Embedder
+from rag.engine import Engine
+from rag.index import Index, IndexError_
+from tests.conftest import make_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+TEXTS = [line.strip() for line in (ROOT / "docs/russia-north-korea.txt").read_text(
+    encoding="utf-8").splitlines() if line.strip()] + ["troops", "Beijing", "how many troops?"]
+
+
+@pytest.fixture(scope="module")
+def onnx_cache(tmp_path_factory) -> Path:
+    """An empty export cache: the ONNX files must be made here, from the local model."""
+    folder = tmp_path_factory.mktemp("sitrep-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SITREP_CACHE", str(folder))
+        yield folder
+
+
+@pytest.fixture(scope="module")
+def torch_vectors() -> np.ndarray:
+    return Embedder("", "torch").encode(TEXTS)
+
+
+def test_torch_backend_gives_sentence_transformers_vectors_bit_for_bit(torch_vectors):
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(Embedder().model_path, device="cpu", local_files_only=True)
+    reference = model.encode(TEXTS, batch_size=64, normalize_embeddings=True,
+                             convert_to_numpy=True, show_progress_bar=False)
+    assert np.array_equal(torch_vectors, reference.astype(np.float32))
+
+
+@pytest.mark.parametrize("backend, min_cosine", [("onnx", 0.9999), ("onnx-int8", 0.95)])
+def test_onnx_backends_stay_close_to_torch(onnx_cache, torch_vectors, backend, min_cosine):
+    embedder = Embedder("", backend)
+    vectors = embedder.encode(TEXTS)
+    cosines = (vectors * torch_vectors).sum(axis=1)
+    assert cosines.min() >= min_cosine
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert embedder.token_counts(TEXTS) == Embedder("", "torch").token_counts(TEXTS)
+    exported = "model-int8.onnx" if backend == "onnx-int8" else "model.onnx"
+    assert list(onnx_cache.glob(f"onnx/*/{exported}")), "the export was not made locally"
+
+
+def test_int8_index_answers_and_refuses_another_backend(onnx_cache, docs_copy, tmp_path):
+    settings = make_settings(tmp_path / "index", backend="onnx-int8")
+    index = Index(settings, Embedder("", "onnx-int8"))
+    assert index.ingest([docs_copy]).added
+    answer = Engine(settings, index).ask("how many troops?")
+    assert not answer.abstained and "12,000" in answer.bluf
+    with pytest.raises(IndexError_, match="SITREP_BACKEND=onnx-int8"):
+        Index(make_settings(tmp_path / "index", backend="torch"))
+
+
+def test_backend_setting_is_validated():
+    assert load_settings({"SITREP_BACKEND": "onnx-int8"}).backend == "onnx-int8"
+    assert load_settings({}).backend == "torch"
+    with pytest.raises(ConfigError, match="SITREP_BACKEND"):
+        load_settings({"SITREP_BACKEND": "tensorrt"})

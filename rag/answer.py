@@ -16,7 +16,7 @@ import numpy as np
 
 from rag import nlp, tradecraft
 from rag.embeddings import Embedder
-from rag.question import PERSONS, PLACES, QuestionInfo
+from rag.question import PERSONS, PLACES, QuestionInfo, counted_word
 from rag.retrieve import Candidate, SentenceTable
 from rag.text import content_words, normalize, numbers_in, stem, stems, words
 
@@ -139,23 +139,9 @@ def _number_span(cand: Candidate, question: str) -> tuple[str, str, int] | None:
     return best
 
 
-_NOT_COUNTED = frozenset("did does do is was were will has have had would can could should more "
-                         "less of the a an money time longer".split())
-
-
-def _counted_word(question: str) -> str:
-    """What a "how many …" question counts ("how many North Korean soldiers" → "soldiers")."""
-    lower = question.lower()
-    match = re.search(r"\bhow many\s+((?:[a-z’'-]+\s+){0,2}?[a-z’'-]+s)\b", lower)
-    if match:
-        return match.group(1).split()[-1]
-    match = re.search(r"\bhow much\s+([a-z’'-]+)", lower)  # "how much food aid …"
-    return match.group(1) if match and match.group(1) not in _NOT_COUNTED else ""
-
-
 def _counted_noun(question: str) -> str:
     """The stem of the counted word ("soldiers" → "soldier"), or ""."""
-    word = _counted_word(question)
+    word = counted_word(question)
     return stem(word) if word else ""
 
 
@@ -169,7 +155,7 @@ def _entity_span(text: str, question: str, labels: set[str]) -> tuple[str, str, 
     """The first entity of `labels` in `text` that the question does not already name."""
     qwords = set(words(question))
     for ent in nlp.entities(text):
-        if ent.label not in labels or _named_in(ent.text, qwords):
+        if ent.label not in labels or _named_in(ent.text, qwords, ent.label in PERSONS):
             continue
         if ent.label in PERSONS and _is_place_phrase(text, ent.start, ent.end):
             continue
@@ -258,9 +244,12 @@ def _is_place_phrase(text: str, start: int, end: int) -> bool:
                 or (re.search(r"\bfrom\s+$", before) and re.match(r"\s+to\b", text[end:])))
 
 
-def _named_in(name: str, qwords: set[str]) -> bool:
+def _named_in(name: str, qwords: set[str], person: bool = False) -> bool:
     """True when the question already names `name`: every word of it is a question word or
-    the stem of one ("North Korea" in "the North Korean troops")."""
+    the stem of one ("North Korea" in "the North Korean troops"); for a person, the surname
+    is enough ("Sergei Shoigu" in "Who did Shoigu meet?")."""
+    if person and words(name) and words(name)[-1] in qwords:
+        return True
     return all(w in qwords or (len(w) >= 4 and any(q.startswith(w) for q in qwords))
                for w in words(name))
 
@@ -363,6 +352,16 @@ def unanswered_because(info: QuestionInfo, top: Candidate, context: str,
         missing = [w for w in words(name) if stem(w) not in vocab]
         if missing and not _near_synonym(missing, context, embedder):
             return f"the sources do not mention {name}"
+    context_stems = set(stems(context))
+    for ordinal, kin in _ORDINALS.items():
+        if re.search(rf"(?:\b(?:the|its|their|his|her)|['’]s)\s+{ordinal}\b", info.text, re.I) \
+                and not context_stems & kin:
+            return f"the evidence does not say which was the {ordinal}"
+    speaker = _SPEAKER.search(info.text)
+    if speaker:
+        unsaid = [w for w in content_words(speaker.group(1)) if stem(w) not in context_stems]
+        if unsaid:
+            return f"the evidence does not quote {speaker.group(1)}"
     asked = _measure_stems(info.text)
     if asked:
         given = _measure_stems(top.text)
@@ -371,6 +370,18 @@ def unanswered_because(info: QuestionInfo, top: Candidate, context: str,
                 word = next(w for w in words(info.text) if stem(w) in family)
                 return f"the evidence does not give a figure for “{word}”"
     return ""
+
+
+# An ordinal in the question ("the first mayor") must be in the evidence, or a word of its kind.
+_ORDINALS: dict[str, frozenset[str]] = {
+    word: frozenset(stem(w) for w in kin.split()) for word, kin in (
+        ("first", "first earliest founding original oldest inaugural"),
+        ("last", "last latest final most recent newest"),
+        ("second", "second"), ("third", "third"), ("fourth", "fourth"), ("fifth", "fifth"),
+    )}
+# "What did China's foreign ministry say …": whoever is asked about must be in the evidence.
+_SPEAKER = re.compile(r"^\s*what (?:did|does|do|has|have|had|will|would) (.+?) (?:say|said|tell|"
+                      r"told|announce|claim|write|state|declare)\b", re.I)
 
 
 def _near_synonym(missing: list[str], context: str, embedder: Embedder | None) -> bool:
@@ -476,8 +487,8 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
     if typed and (not spans.get(top.id) or top.score < 0.6 * pool[0].score):
         return _abstain(info, pool[0], f"no {info.qtype} in the closest evidence")
     if info.qtype == "number" and spans[top.id][2] < 3 and \
-            _counts_other_thing(_counted_word(info.text), context(top), embedder):
-        return _abstain(info, top, f"the sources give no count of {_counted_word(info.text)}")
+            _counts_other_thing(counted_word(info.text), context(top), embedder):
+        return _abstain(info, top, f"the sources give no count of {counted_word(info.text)}")
     doc_vocab = table.docs.get(top.doc_id, {}).get("vocab") if table is not None else None
     window = table.window_text(top.doc_id, top.idx) if table is not None else ""
     why = unanswered_because(info, top, context(top) + " " + window, doc_vocab, embedder)

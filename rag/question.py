@@ -64,6 +64,21 @@ _TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
+_COUNTED = re.compile(r"\bhow many\s+((?:[a-z’'-]+\s+){0,2}?[a-z’'-]+s)\b", re.I)
+_NOT_COUNTED = frozenset("did does do is was were will has have had would can could should more "
+                         "less of the a an money time longer".split())
+
+
+def counted_word(question: str) -> str:
+    """What a "how many …" question counts ("how many North Korean soldiers" → "soldiers"),
+    or "" when it counts nothing named."""
+    match = _COUNTED.search(question)
+    if match:
+        return match.group(1).split()[-1].lower()
+    match = re.search(r"\bhow much\s+([a-z’'-]+)", question, re.I)  # "how much food aid …"
+    return match.group(1).lower() if match and match.group(1).lower() not in _NOT_COUNTED else ""
+
+
 def question_type(question: str) -> str:
     """The answer type a question asks for."""
     for qtype, pattern in _TYPE_RULES:
@@ -124,6 +139,10 @@ def resolve_followup(question: str, history: list[dict] | None) -> str:
                if new and (e.label == new[0].label or {e.label, new[0].label} <= GROUPS)]
         if new and old:
             return last_q[:old[0].start] + new[0].text + last_q[old[0].end:]
+        counted = _COUNTED.search(last_q)
+        if not new and counted and len(rest.split()) <= 2:
+            # "How many troops were deployed?" — "and firefighters?" counts something else.
+            return last_q[:counted.start(1)] + rest + last_q[counted.end(1):]
         return f"{last_q.rstrip(' ?.!')} {rest}?"
     person = _first(entities, PERSONS)
     # Later sentences name a person by surname ("Shoigu"), so the surname retrieves best.

@@ -460,6 +460,11 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
     asked_measures = _measure_stems(info.text)
     qnumbers = {info.text[a:b].replace(",", "") for _, a, b in numbers_in(info.text)}
 
+    asked_stems = {stem(w) for w in info.words}
+
+    def said(c: Candidate) -> set[str]:
+        return asked_stems & set(stems(" ".join((c.title, c.section, c.text))))
+
     def ranking(c: Candidate) -> float:
         bonus = 0.0
         if qnumbers and table is not None:
@@ -468,6 +473,10 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
             bonus += 0.1 if qnumbers <= near else 0.0
             bonus += 0.05 if qnumbers <= set(words(c.text)) else 0.0  # the sentence itself
         if not typed:
+            if c.score >= 0.9 * pool[0].score and said(c) > said(pool[0]):
+                # Of two close sentences, the one that says more of what was asked answers
+                # it: "largest private employer" over "largest employer".
+                bonus += 0.05
             return c.score + bonus + (0.1 if wants_quote and _QUOTE.search(c.text) else 0.0)
         span = spans.get(c.id)
         if asked_measures and not _measure_stems(c.text) & asked_measures:

@@ -299,8 +299,25 @@ def answer_span(info: QuestionInfo, cand: Candidate,
                          _near_question(text, match.start(), end, info.text))
         return found
     if info.qtype == "place":
-        return _entity_span(text, info.text, PLACES)
+        return _headed_name(text, info.text) or _entity_span(text, info.text, PLACES)
     return None
+
+
+# "Which region …": the asked noun after up to two modifiers ("Which Russian region").
+_WHICH_HEAD = re.compile(r"^\s*(?i:which|what)\s+(?:[\w-]+\s+){0,2}?([a-z]+)\b")
+
+
+def _headed_name(text: str, question: str) -> tuple[str, str, int] | None:
+    """A name the sentence gives the noun the question asks for: "Which region …?" and
+    "… destabilize the Indo-Pacific region" give "Indo-Pacific region"."""
+    head = _WHICH_HEAD.match(question)
+    if not head:
+        return None
+    match = re.search(r"\b((?:[A-Z][\w’'-]*\s+){1,3})" + head.group(1) + r"\b", text)
+    if not match or _named_in(match.group(1), set(words(question))):
+        return None
+    value = match.group(0)
+    return value, normalize(value), 1 + _near_question(text, match.start(), match.end(), question)
 
 
 # ---- answerability ---------------------------------------------------------------------------

@@ -16,11 +16,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import queue
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -58,7 +60,7 @@ READ_PAGE = 5_000  # rows per Chroma read of a whole collection (SQLite caps var
 ENCODE_AHEAD_TEXTS = 2048  # sentences of several documents encoded in one model call
 
 
-def _groups(docs: list[Document], texts: int) -> Iterable[list[Document]]:
+def _groups(docs: Iterable[Document], texts: int) -> Iterable[list[Document]]:
     """Consecutive runs of `docs` holding at least `texts` sentences each (the last: fewer)."""
     group: list[Document] = []
     size = 0
@@ -289,28 +291,32 @@ class Index:
             committed = {r.doc_id: r for r in self.documents()}
             # A twin is a file with the same content; a moved file's old record is not one.
             seen_hashes = {r.sha256: r.source for r in committed.values() if r.file_exists()}
-            pending: list[Document] = []
-            for path in files:
+            seen_ids: set[str] = set()
+
+            def screen(path: Path) -> Document | None:
+                """The file's document if it needs embedding; else record why not."""
                 try:
                     doc = load_document(path, max_bytes=max_bytes)
                 except DocumentError as exc:
                     report.errors.append(str(exc))
-                    continue
-                if any(d.doc_id == doc.doc_id for d in pending):
-                    continue  # the same file reached twice (a symlink, or listed twice)
+                    return None
+                if doc.doc_id in seen_ids:
+                    return None  # the same file reached twice (a symlink, or listed twice)
                 old = committed.get(doc.doc_id)
                 if old and old.sha256 == doc.sha256:
                     report.unchanged.append(doc.source)
-                    continue
+                    return None
                 twin = seen_hashes.get(doc.sha256)
                 if twin and twin != doc.source:
                     report.errors.append(f"{doc.source}: same content as {twin}; skipped")
-                    continue
+                    return None
                 seen_hashes[doc.sha256] = doc.source
-                pending.append(doc)
-            total = sum(len(d.sentences) for d in pending)
+                seen_ids.add(doc.doc_id)
+                return doc
+
+            loader = _Loader(files, screen)
             done = 0
-            for group in _groups(pending, ENCODE_AHEAD_TEXTS):
+            for group in _groups(loader, ENCODE_AHEAD_TEXTS):
                 chunked = {doc.doc_id: self._chunks(doc) for doc in group}
                 self._encode_ahead(group, chunked, report)
                 for doc in group:
@@ -319,8 +325,8 @@ class Index:
                     (report.updated if doc.doc_id in committed else report.added).append(
                         doc.source)
                     done += len(doc.sentences)
-                    if progress:
-                        progress(done, total, doc.source)
+                    if progress and loader.total is not None:
+                        progress(done, loader.total, doc.source)
             if prune_missing:
                 for record in committed.values():
                     if not record.file_exists():
@@ -444,6 +450,45 @@ class Index:
             self.docs.upsert(ids=[META_ID], embeddings=[[1.0]], documents=[""],
                              metadatas=[{"generation": fingerprint,
                                          "backend": self.embedder.backend}])
+
+
+class _Loader:
+    """Reads and screens files in a background thread, in order, while the caller embeds.
+
+    Iterating yields the documents `screen` keeps. Sentence segmentation (pysbd) is pure Python,
+    ~10% of an ingest, and the model releases the GIL while it computes, so the next documents
+    are read while the current ones are encoded. `total` (sentences of all kept documents) is
+    None until every file has been read; progress is reported from then on.
+    """
+
+    def __init__(self, files: list[Path], screen: Callable[[Path], Document | None]) -> None:
+        self.total: int | None = None
+        self._docs: queue.Queue[Document | None] = queue.Queue()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._read, args=(files, screen), daemon=True,
+                                        name="sitrep-ingest-reader")
+        self._thread.start()
+
+    def _read(self, files: list[Path], screen: Callable[[Path], Document | None]) -> None:
+        sentences = 0
+        try:
+            for path in files:
+                doc = screen(path)
+                if doc is not None:
+                    sentences += len(doc.sentences)
+                    self._docs.put(doc)
+            self.total = sentences
+        except BaseException as exc:  # re-raised in the ingesting thread
+            self._error = exc
+        finally:
+            self._docs.put(None)
+
+    def __iter__(self) -> Iterator[Document]:
+        while (doc := self._docs.get()) is not None:
+            yield doc
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
 
 
 class _Release:

@@ -131,8 +131,8 @@ def _number_span(cand: Candidate, question: str) -> tuple[str, str, int] | None:
         fit = 3 if (counted and counted in unit) or unit & units else \
             2 if (counted and counted in near) or near & units or shared >= 2 else \
             int(shared > 0)
-        if units and unit & _MEASURE_UNITS and not unit & units:
-            fit = 0  # kilometres never say how often, tons never what something cost
+        if units and unit and not unit & units:
+            fit = 0  # kilometres or passengers never say how often, tons never what it cost
         fit = max(0, fit - vague)
         if best is None or fit > best[2]:
             best = (text[begin:stop].strip(" ,;:"), key, fit)

@@ -374,11 +374,12 @@ def unanswered_because(info: QuestionInfo, top: Candidate, context: str,
         if re.search(rf"(?:\b(?:the|its|their|his|her)|['’]s)\s+{ordinal}\b", info.text, re.I) \
                 and not context_stems & kin:
             return f"the evidence does not say which was the {ordinal}"
-    speaker = _SPEAKER.search(info.text)
-    if speaker:
-        unsaid = [w for w in content_words(speaker.group(1)) if stem(w) not in context_stems]
-        if unsaid:
-            return f"the evidence does not quote {speaker.group(1)}"
+    for pattern, says in _ASKED_ABOUT:
+        found = pattern.search(info.text)
+        unsaid = [w for w in content_words(found.group(1)) if stem(w) not in context_stems] \
+            if found else []
+        if unsaid and not _near_synonym(unsaid, context, embedder):
+            return f"the evidence does not {says} {found.group(1)}"
     asked = _measure_stems(info.text)
     if asked:
         given = _measure_stems(top.text)
@@ -396,9 +397,14 @@ _ORDINALS: dict[str, frozenset[str]] = {
         ("last", "last latest final most recent newest"),
         ("second", "second"), ("third", "third"), ("fourth", "fourth"), ("fifth", "fifth"),
     )}
-# "What did China's foreign ministry say …": whoever is asked about must be in the evidence.
-_SPEAKER = re.compile(r"^\s*what (?:did|does|do|has|have|had|will|would) (.+?) (?:say|said|tell|"
-                      r"told|announce|claim|write|state|declare)\b", re.I)
+# Who or what a question asks about must be in the evidence: the speaker of "What did China's
+# foreign ministry say …", the thing priced in "How much will a single ticket cost?".
+_ASKED_ABOUT: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^\s*what (?:did|does|do|has|have|had|will|would) (.+?) (?:say|said|tell|told|"
+                r"announce|claim|write|state|declare)\b", re.I), "quote"),
+    (re.compile(r"^\s*(?:how much|what) (?:will|did|does|do|would|is|was|has|have) (.+?) "
+                r"(?:cost|costs|be worth|fetch|earn)\b", re.I), "give the cost of"),
+)
 
 
 def _near_synonym(missing: list[str], context: str, embedder: Embedder | None) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -55,6 +55,10 @@ _CLOCK = re.compile(r"\b(?:\d{1,2}(?:[.:]\d{2})?\s*(?:a\.m\.|p\.m\.|am\b|pm\b|o[
 _ASKS_QUOTE = re.compile(r"\b(?:say|said|says|saying|words|quote|quoted|statement|stated|declared?|"
                          r"told|tell)\b", re.I)
 _QUOTE = re.compile(r"[“”\"]")
+# "When did …" (not "when exactly", "on what date") accepts an answer relative to an event.
+_LOOSE_WHEN = re.compile(r"^\s*when\b(?!.*\b(?:exactly|precisely)\b)", re.I)
+_RELATIVE_TIME = re.compile(r"\b(?:follow(?:s|ed|ing)?|after|during|before|since|amid|ahead of|"
+                            r"in the wake of)\b", re.I)
 _DATE_HINT = re.compile(r"\b(?:1[5-9]\d\d|20\d\d|" + _MONTH + r")\b")
 
 
@@ -517,6 +521,12 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
     if pool[0].dense < min_similarity and pool[0].coverage < 0.5:
         return _abstain(info, pool[0], "nothing in the sources is close to the question")
     if typed and (not spans.get(top.id) or top.score < 0.6 * pool[0].score):
+        if info.qtype == "date" and _LOOSE_WHEN.match(info.text) and \
+                _RELATIVE_TIME.search(pool[0].text):
+            # "When did Moscow send officials?" — "The mission follows Trump's call with
+            # Putin": no calendar date, but the sentence places it in time.
+            return compose(replace(info, qtype="description"), candidates, table, embedder,
+                           min_similarity)
         return _abstain(info, pool[0], f"no {info.qtype} in the closest evidence")
     if info.qtype == "number" and spans[top.id][2] < 3 and \
             _counts_other_thing(counted_word(info.text), context(top), embedder):

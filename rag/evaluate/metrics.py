@@ -38,14 +38,14 @@ THRESHOLDS: dict[str, tuple[str, float]] = {
 # regression floor, its measured value 0.03 worse, that the suite enforces: declared misses may
 # not get worse. Never raise a floor above the measured value or lower a threshold here.
 KNOWN_MISSES: dict[str, tuple[float, str]] = {
-    "answer_accuracy": (0.77, "measured 0.800 on 2026-11-28 (docs 0.767, fixture 0.821): the "
-                              "right passage but the wrong entity, figure or date picked"),
-    "evidence_recall": (0.825, "measured 0.855 on 2026-11-28: the neighbouring sentence cited "
-                               "instead of the gold one"),
-    "abstention_precision": (0.83, "measured 0.867 on 2026-11-28: abstains on some answerable "
-                                   "typed questions"),
-    "abstention_recall": (0.71, "measured 0.743 on 2026-11-28: description-type distractors "
-                                "(who said or did what) are answered"),
+    "answer_accuracy": (0.83, "measured 0.864 on 2026-11-28 (docs 0.837, fixture 0.881): "
+                              "paraphrases the model does not bridge (garrison ~ defended, "
+                              "grateful ~ gratitude) and the wrong figure from the right passage"),
+    "evidence_recall": (0.87, "measured 0.900 on 2026-11-28: a neighbouring sentence cited "
+                              "instead of the gold one"),
+    "abstention_recall": (0.80, "measured 0.829 on 2026-11-28: distractors whose answer type "
+                                "fits but whose qualifier does not (\"Which Russian region\" "
+                                "answered with a country) are answered"),
 }
 
 

@@ -102,6 +102,9 @@ _UNIT_CUES: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
     ))
 
 
+_FIGURE_YEAR = re.compile(r"^\s*(?:in|by|as of|for)\s+(1[5-9]\d\d|20\d\d)\b")
+
+
 def _expected_units(question: str) -> frozenset[str]:
     """Unit stems that answer the question's kind of measure (empty when any will do)."""
     return frozenset().union(*(units for cue, units in _UNIT_CUES if cue.search(question)))
@@ -123,12 +126,16 @@ def _number_span(cand: Candidate, question: str) -> tuple[str, str, int] | None:
     spans = [(f"{v:g}", s, e) for v, s, e in numbers_in(text)
              if v not in qnums and not (_DATE_HINT.fullmatch(text[s:e]) and 1500 < v < 2100)]
     spans += [(normalize(m.group(0)), m.start(), m.end()) for m in _COUNT_WORDS.finditer(text)]
+    years = {y for y in qnums if 1500 < y < 2100}
     for key, start, end in sorted(spans, key=lambda x: x[1]):
         vague = not key[0].isdigit()  # "thousands": a figure, where given, answers better
         qual = _QUALIFIER.search(text[:start])
         begin = qual.start() if qual else start
         tail = _UNIT_TAIL.match(text[end:])
         stop = end + (tail.end() if tail and not _is_function_word(tail.group(1)) else 0)
+        dated = _FIGURE_YEAR.match(text[stop:])
+        if years and dated and float(dated.group(1)) not in years:
+            continue  # "38,000 in 1850" is no answer for 1900
         near = {stem(w) for w in words(text[max(0, start - 40):end + 40])}
         unit = {stem(w) for w in words(text[end:stop])}
         shared = len(near & qstems)
@@ -217,17 +224,18 @@ _ASKS_DOER = re.compile(r"^\s*(?:who|which\s+(?:[\w-]+\s+){0,2}?[\w-]+)\s+(?!(?:
 
 
 def _name_span(text: str, question: str, person: bool = False) -> tuple[str, str, int] | None:
-    """A capitalised multi-word name, not a place, that the question does not contain (the
-    small NER model misses rare names).
+    """A capitalised multi-word name, not a place (nor, unless `person`, a person), that the
+    question does not contain (the small NER model misses rare names).
 
     With `person`, names after "the" are skipped: "the War of the Northern Succession" and
     "the East Basin" are things, "Marshal Anselm de Corvin" is someone.
     """
     qwords = set(words(question))
-    places = [(e.start, e.end) for e in nlp.entities(text) if e.label in PLACES]
+    other = PLACES if person else PLACES | PERSONS  # an organisation is neither
+    others = [(e.start, e.end) for e in nlp.entities(text) if e.label in other]
     for match in _NAME.finditer(text):
         name = match.group(0)
-        if any(s < match.end() and match.start() < e for s, e in places):
+        if any(s < match.end() and match.start() < e for s, e in others):
             continue  # "the upper Varn River" is somewhere, not someone
         if _is_place_phrase(text, match.start(), match.end()) or \
                 (person and re.search(r"\b(?:the|The)\s+$", text[:match.start()])):

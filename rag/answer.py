@@ -285,7 +285,26 @@ def answer_span(info: QuestionInfo, cand: Candidate,
     """
     if info.qtype == "number":
         return _number_span(cand, info.text)
-    text = cand.text
+    found = _named_span(info, cand.text, context)
+    if found and _other_nationality(found[0], info.text):
+        return None
+    return found
+
+
+def _other_nationality(value: str, question: str) -> bool:
+    """True when the question asks for one nationality and the value names another: "Which
+    North Korean officials …?" is not answered by "Russian Security Council"."""
+    asked = _WHICH_PHRASE.match(question)
+    wanted = set(_DEMONYM.findall(asked.group(0))) if asked else set()
+    return bool(wanted) and bool(set(_DEMONYM.findall(value)) - wanted)
+
+
+_WHICH_PHRASE = re.compile(r"^\s*(?i:which|what)\s+(?:[A-Z][\w-]*\s+)+")
+_DEMONYM = re.compile(r"\b[A-Z][a-z]+(?:ian|an|ese|ish)\b")
+
+
+def _named_span(info: QuestionInfo, text: str, context: str) -> tuple[str, str, int] | None:
+    """The name, date or time a sentence gives for a non-numeric typed question."""
     if info.qtype == "person":
         found = (_entity_span(text, info.text, PERSONS) or _name_span(text, info.text, True)
                  or _entity_span(text, info.text, {"ORG", "NORP"}))

@@ -513,19 +513,29 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
 
     asked_measures = _measure_stems(info.text)
     qnumbers = {info.text[a:b].replace(",", "") for _, a, b in numbers_in(info.text)}
+    rival_labels = [_rival_label(m.group(1), m.group(2)) for m in _LABEL.finditer(info.text)]
 
     asked_stems = {stem(w) for w in info.words}
 
     def said(c: Candidate) -> set[str]:
         return asked_stems & set(stems(" ".join((c.title, c.section, c.text))))
 
+    # Question words the closest documents' titles do not carry say what is asked about them:
+    # "run" in "When did the Caldera measles campaign run?" asked of the campaign's report.
+    topic = set(stems(" ".join(dict.fromkeys(c.title for c in pool[:5]))))
+    focus = {stem(w) for w in info.words if w not in GENERIC} - topic
+
     def ranking(c: Candidate) -> float:
         bonus = 0.0
+        if typed and focus:
+            bonus += 0.15 * len(focus & set(stems(c.text))) / len(focus)
         if qnumbers and table is not None:
             # Numbers in the question ("Line 4", "1911") point at the passage that has them.
             near = set(words(" ".join((c.title, c.section, table.window_text(c.doc_id, c.idx)))))
             bonus += 0.1 if qnumbers <= near else 0.0
             bonus += 0.05 if qnumbers <= set(words(c.text)) else 0.0  # the sentence itself
+            if any(other(c.text) for other in rival_labels):
+                bonus -= 0.15  # "Line 2 opened in 1983" is not about Line 4
         if not typed:
             if c.score >= 0.9 * pool[0].score and said(c) > said(pool[0]):
                 # Of two close sentences, the one that says more of what was asked answers
@@ -569,6 +579,17 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
         table.docs.get(e.candidate.doc_id, {}).get("metadata") if table is not None else None)
         for e in evidence}
     return Composition(False, _bluf(evidence, conflict, grades), evidence, conflict)
+
+
+# A numbered name in a question: "Line 4", "Reactor 2".
+_LABEL = re.compile(r"\b([A-Z][a-z]+) (\d{1,3})\b")
+
+
+def _rival_label(label: str, number: str):
+    """A test for a sentence naming the same kind of thing with another number only."""
+    same = re.compile(rf"\b{label} {number}\b", re.I)
+    other = re.compile(rf"\b{label} (?!{number}\b)\d{{1,3}}\b", re.I)
+    return lambda text: bool(other.search(text)) and not same.search(text)
 
 
 def _neighbours(best: list[Candidate], pool: list[Candidate],

@@ -55,13 +55,37 @@ def words(text: str) -> list[str]:
     return [t.replace(",", "") if t[0].isdigit() else t for t in _TOKEN.findall(text)]
 
 
+# Irregular verb forms the suffix stemmer cannot join to their base: "ran" must match "run",
+# "began" "begin". Ambiguous forms ("left", "lay", "born", "found" as an adjective) are left out.
+_IRREGULAR = {form: base for base, forms in (
+    ("arise", "arose arisen"), ("awake", "awoke awoken"), ("begin", "began begun"),
+    ("break", "broke broken"), ("breed", "bred"), ("bring", "brought"), ("build", "built"),
+    ("buy", "bought"), ("catch", "caught"), ("choose", "chose chosen"), ("come", "came"),
+    ("deal", "dealt"), ("dig", "dug"), ("draw", "drew drawn"), ("drive", "drove driven"),
+    ("eat", "ate eaten"), ("fall", "fell fallen"), ("feed", "fed"), ("feel", "felt"),
+    ("fight", "fought"), ("find", "found"), ("flee", "fled"), ("fly", "flew flown"),
+    ("forbid", "forbade forbidden"), ("freeze", "froze frozen"), ("give", "gave given"),
+    ("go", "went gone"), ("grow", "grew grown"), ("hang", "hung"), ("hear", "heard"),
+    ("hide", "hid hidden"), ("hold", "held"), ("keep", "kept"), ("know", "knew known"),
+    ("lead", "led"), ("lend", "lent"), ("lose", "lost"), ("make", "made"), ("mean", "meant"),
+    ("meet", "met"), ("pay", "paid"), ("ride", "rode ridden"), ("rise", "rose risen"),
+    ("run", "ran"), ("see", "saw seen"), ("sell", "sold"), ("send", "sent"),
+    ("shake", "shook shaken"), ("shoot", "shot"), ("sink", "sank sunk"), ("speak", "spoke spoken"),
+    ("spend", "spent"), ("stand", "stood"), ("steal", "stole stolen"), ("strike", "struck"),
+    ("swear", "swore sworn"), ("take", "took taken"), ("teach", "taught"),
+    ("tear", "tore torn"), ("think", "thought"), ("throw", "threw thrown"),
+    ("undertake", "undertook undertaken"), ("wear", "wore worn"), ("win", "won"),
+    ("withdraw", "withdrew withdrawn"), ("write", "wrote written"),
+) for form in forms.split()}
+
+
 def stem(word: str) -> str:
-    return _stemmer().stemWord(word)
+    return _stemmer().stemWord(_IRREGULAR.get(word, word))
 
 
 def stems(text: str) -> list[str]:
     """Stemmed word tokens, stopwords kept (BM25 weighs them down itself)."""
-    return _stemmer().stemWords(words(text))
+    return _stemmer().stemWords([_IRREGULAR.get(w, w) for w in words(text)])
 
 
 def content_words(text: str) -> list[str]:

@@ -59,6 +59,16 @@ _QUOTE = re.compile(r"[“”\"]")
 _LOOSE_WHEN = re.compile(r"^\s*when\b(?!.*\b(?:exactly|precisely)\b)", re.I)
 _RELATIVE_TIME = re.compile(r"\b(?:follow(?:s|ed|ing)?|after|during|before|since|amid|ahead of|"
                             r"in the wake of)\b", re.I)
+def _placed_in_time(text: str, info: QuestionInfo) -> bool:
+    """True when the sentence places something relative to another event ("follows Trump's
+    call with Putin"); "during Putin's visit" does not say when Putin visited."""
+    asked = {stem(w) for w in info.words}
+    for match in _RELATIVE_TIME.finditer(text):
+        if not asked & set(stems(" ".join(words(text[match.end():])[:6]))):
+            return True
+    return False
+
+
 _DATE_HINT = re.compile(r"\b(?:1[5-9]\d\d|20\d\d|" + _MONTH + r")\b")
 
 
@@ -559,7 +569,7 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
         return _abstain(info, pool[0], "nothing in the sources is close to the question")
     if typed and (not spans.get(top.id) or top.score < 0.6 * pool[0].score):
         if info.qtype == "date" and _LOOSE_WHEN.match(info.text) and \
-                _RELATIVE_TIME.search(pool[0].text):
+                _placed_in_time(pool[0].text, info):
             # "When did Moscow send officials?" — "The mission follows Trump's call with
             # Putin": no calendar date, but the sentence places it in time.
             return compose(replace(info, qtype="description"), candidates, table, embedder,

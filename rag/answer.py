@@ -421,6 +421,9 @@ def unanswered_because(info: QuestionInfo, top: Candidate, context: str,
             if found else []
         if unsaid and not _near_synonym(unsaid, context, embedder):
             return f"the evidence does not {says} {found.group(1)}"
+    reaction = _ASKS_REACTION.search(info.text)
+    if reaction and not context_stems & _REACTION_WORDS:
+        return f"the evidence does not say how {reaction.group(1)} responded"
     asked = _measure_stems(info.text)
     if asked:
         given = _measure_stems(top.text)
@@ -446,6 +449,15 @@ _ASKED_ABOUT: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^\s*(?:how much|what) (?:will|did|does|do|would|is|was|has|have) (.+?) "
                 r"(?:cost|costs|be worth|fetch|earn)\b", re.I), "give the cost of"),
 )
+
+
+# "How did Zelenskyy respond to …" needs evidence of a response, not the statement responded to.
+_ASKS_REACTION = re.compile(r"\bhow (?:did|has|have|does|do|will|would) (.+?) (?:respond|react|"
+                            r"reply|answer|retaliate)\b", re.I)
+_REACTION_WORDS = frozenset(stem(w) for w in (
+    "respond responded response responses react reacted reaction reply replied answer answered "
+    "retort retorted reject rejected dismiss dismissed condemn condemned welcome welcomed "
+    "deny denied retaliate retaliated counter countered rebuff rebuffed").split())
 
 
 def _near_synonym(missing: list[str], context: str, embedder: Embedder | None) -> bool:

@@ -107,6 +107,8 @@ def test_no_value_when_the_sentence_does_not_answer(question: str, text: str):
      "China is monitoring the alliance, concerned about the visit.", "quote"),
     ("How much will a single ticket on Line 4 cost?",
      "Line 4 will cost 2.3 billion euros.", "cost of"),
+    ("How did Zelenskyy respond to the KCNA statement?",
+     "KCNA declared that Zelenskyy was a war provoker.", "responded"),
 ])
 def test_checks_that_refuse_an_answer(question: str, text: str, reason: str):
     assert reason in unanswered_because(analyse(question), sentence(text), text, None)

@@ -43,10 +43,6 @@ KNOWN_MISSES: dict[str, tuple[float, str]] = {
                               "grateful ~ gratitude) and the wrong figure from the right passage"),
     "evidence_recall": (0.88, "measured 0.909 on 2026-11-28: a neighbouring sentence cited "
                               "instead of the gold one"),
-    "abstention_recall": (0.85, "measured 0.886 on 2026-11-28: distractors whose answer type "
-                                "fits but whose qualifier does not (\"Which Russian region\" "
-                                "answered with a country) or whose verb the evidence lacks "
-                                "(\"How did Zelenskyy respond\") are answered"),
 }
 
 

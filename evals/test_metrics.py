@@ -37,3 +37,19 @@ def test_declared_miss_does_not_regress(report: Report, name: str):
     holds = score.value >= floor if op == ">=" else score.value <= floor
     assert holds, f"{name} fell to {score.value:.3f}, below its floor {floor} ({why})\n" + \
         failure_table(score)
+
+
+# The bar for generality: the engine does as well on the fixture corpus (unrelated
+# articles with overlapping numbers, planted disagreements, a long encyclopedic document) as on
+# the shipped article it was built against.
+MAX_CORPUS_GAP = 0.05
+GAP_METRICS = ["answer_accuracy", "evidence_recall", "abstention_accuracy",
+               "false_abstention_rate"]
+
+
+@pytest.mark.parametrize("name", GAP_METRICS)
+def test_docs_and_fixture_within_five_points(report: Report, name: str):
+    docs, fixture = report.by_dataset["docs"][name], report.by_dataset["fixture"][name]
+    gap = abs(docs.value - fixture.value)
+    assert gap <= MAX_CORPUS_GAP, (f"{name}: docs {docs.value:.3f} vs fixture "
+                                   f"{fixture.value:.3f}, {gap * 100:.1f} points apart")

@@ -173,8 +173,10 @@ def _is_function_word(phrase: str) -> bool:
 
 
 def _entity_span(text: str, question: str, labels: set[str]) -> tuple[str, str, int] | None:
-    """The first entity of `labels` in `text` that the question does not already name."""
+    """The best-placed entity of `labels` in `text` that the question does not already name
+    (the first of those that fit equally well)."""
     qwords = set(words(question))
+    best: tuple[str, str, int] | None = None
     for ent in nlp.entities(text):
         if ent.label not in labels or _named_in(ent.text, qwords, ent.label in PERSONS):
             continue
@@ -198,8 +200,15 @@ def _entity_span(text: str, question: str, labels: set[str]) -> tuple[str, str, 
         elif ent.label == "DATE":
             value, end = _with_range_end(text, ent.start, end)
         doer = ent.label != "NORP"  # "Russian" opening a sentence is rarely the doer asked for
-        return value, normalize(value), 1 + _near_question(text, ent.start, end, question, doer)
-    return None
+        fit = 1 + _near_question(text, ent.start, end, question, doer)
+        if best is None or fit > best[2]:
+            best = (value, normalize(value), fit)
+    return best
+
+
+def _best(*found: tuple[str, str, int] | None) -> tuple[str, str, int] | None:
+    """The best-fitting of several candidate values; on a tie, the one listed first."""
+    return max((f for f in found if f), key=lambda f: f[2], default=None)
 
 
 _PARTICLES = frozenset("de van von der den du da di la le bin al".split())
@@ -316,8 +325,10 @@ _DEMONYM = re.compile(r"\b[A-Z][a-z]+(?:ian|an|ese|ish)\b")
 def _named_span(info: QuestionInfo, text: str, context: str) -> tuple[str, str, int] | None:
     """The name, date or time a sentence gives for a non-numeric typed question."""
     if info.qtype == "person":
-        found = (_entity_span(text, info.text, PERSONS) or _name_span(text, info.text, True)
-                 or _entity_span(text, info.text, {"ORG", "NORP"}))
+        # "fighting alongside Russian forces": the group next to the question's words beats
+        # a person named elsewhere in the sentence.
+        found = _best(_entity_span(text, info.text, PERSONS), _name_span(text, info.text, True),
+                      _entity_span(text, info.text, {"ORG", "NORP"}))
         if not found and re.match(r"(?:He|She|They)\b", text) and context:
             found = (_entity_span(context, info.text, PERSONS)
                      or _name_span(context, info.text, True))

@@ -62,6 +62,10 @@ def test_question_types(question: str, qtype: str):
     ("Who is supplying the trains?",
      "Line 4 will run from Kestrel Hill to the port; trains are ordered from Halden Rail.",
      "Halden Rail"),
+    # the group next to the question's words, not a person named elsewhere in the sentence
+    ("Who are the North Korean troops fighting alongside?",
+     "The pact signed during Putin's visit led to North Korean soldiers fighting alongside "
+     "Russian forces in Ukraine.", "Russian forces"),
     # the name the sentence gives the noun asked for
     ("Which region could the alliance destabilize?",
      "The alliance threatens to destabilize the Indo-Pacific region.", "Indo-Pacific region"),

@@ -48,7 +48,7 @@ _TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
         r"\bwhat (?:is|was|were) the (?:\w+ )?value\b",
         re.I)),
     ("time", re.compile(r"\b(?:what|which) (?:time|hour)\b", re.I)),
-    ("date", re.compile(r"^\s*when\b|\b(?:what|which) (?:year|date|day|month|decade|"
+    ("date", re.compile(r"^\s*when\b|\b(?:what|which) (?:year|date|day|weekday|month|decade|"
                         r"century)\b|\bwhat year\b", re.I)),
     ("organization", re.compile(r"\b(?:which|what) (?:[\w-]+ ){0,2}(?:company|companies|firm|"
                                 r"organi[sz]ations?|agency|agencies|consortium|manufacturer|"

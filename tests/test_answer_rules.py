@@ -64,8 +64,9 @@ def test_question_types(question: str, qtype: str):
      "Halden Rail"),
     # the group next to the question's words, not a person named elsewhere in the sentence
     ("Who are the North Korean troops fighting alongside?",
-     "The pact signed during Putin's visit led to North Korean soldiers fighting alongside "
-     "Russian forces in Ukraine.", "Russian forces"),
+     "The hermit kingdom signed a mutual defense agreement during Putin’s visit to Pyongyang, "
+     "which has reportedly led to thousands of North Korean soldiers fighting alongside Russian "
+     "forces in Ukraine.", "Russian forces"),
     # the name the sentence gives the noun asked for
     ("Which region could the alliance destabilize?",
      "The alliance threatens to destabilize the Indo-Pacific region.", "Indo-Pacific region"),

@@ -602,7 +602,9 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
             _counts_other_thing(counted_word(info.text), context(top), embedder):
         return _abstain(info, top, f"the sources give no count of {counted_word(info.text)}")
     doc_vocab = table.docs.get(top.doc_id, {}).get("vocab") if table is not None else None
-    window = table.window_text(top.doc_id, top.idx) if table is not None else ""
+    # Six sentences back reach the paragraph before, where a quote's occasion is often set
+    # ("The flood of 1927 …" then "… the mayor told the council a week after the flood").
+    window = table.window_text(top.doc_id, top.idx, before=6) if table is not None else ""
     why = unanswered_because(info, top, context(top) + " " + window, doc_vocab, embedder)
     if why:
         return _abstain(info, top, why)

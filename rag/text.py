@@ -55,10 +55,11 @@ def words(text: str) -> list[str]:
     return [t.replace(",", "") if t[0].isdigit() else t for t in _TOKEN.findall(text)]
 
 
-# Irregular verb forms the suffix stemmer cannot join to their base: "ran" must match "run",
-# "began" "begin". Ambiguous forms ("left", "lay", "born", "found" as an adjective) are left out.
+# Irregular verb forms the suffix stemmer cannot join to their base: "ran" must match "run". Ambiguous forms ("left", "lay", "born", "found" as an adjective) are left out.
 _IRREGULAR = {form: base for base, forms in (
-    ("arise", "arose arisen"), ("awake", "awoke awoken"), ("begin", "began begun"),
+    ("arise", "arose arisen"), ("awake", "awoke awoken"),
+    # One word for starting, whatever the register: "construction began" answers "start".
+    ("start", "begin begins beginning began begun commence commenced commences"),
     ("break", "broke broken"), ("breed", "bred"), ("bring", "brought"), ("build", "built"),
     ("buy", "bought"), ("catch", "caught"), ("choose", "chose chosen"), ("come", "came"),
     ("deal", "dealt"), ("dig", "dug"), ("draw", "drew drawn"), ("drive", "drove driven"),

@@ -574,7 +574,10 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
                 # Of two close sentences, the one that says more of what was asked answers
                 # it: "largest private employer" over "largest employer".
                 bonus += 0.05
-            return c.score + bonus + (0.1 if wants_quote and _QUOTE.search(c.text) else 0.0)
+            # A description is a paraphrase more often than a keyword match: "grateful … for"
+            # is answered by "expressed gratitude … for".
+            bonus += 0.1 * c.dense
+            return c.score + bonus + (0.2 if wants_quote and _QUOTE.search(c.text) else 0.0)
         span = spans.get(c.id)
         if asked_measures and not _measure_stems(c.text) & asked_measures:
             bonus -= 0.15

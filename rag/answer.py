@@ -232,7 +232,8 @@ def _near_question(text: str, start: int, end: int, question: str, doer: bool = 
     """
     window = text[max(0, start - 50):start] + " " + text[end:end + 50]
     near = bool({stem(w) for w in words(window)} & {stem(w) for w in content_words(question)})
-    opens = doer and not words(text[:start])
+    # Only a title may stand before the doer: "Russian Security Council Secretary Sergei Shoigu".
+    opens = doer and not re.search(r"(?:^|\s)[a-z0-9]", text[:start])
     return int(near) + int(opens and bool(_ASKS_DOER.match(question)))
 
 

@@ -67,6 +67,11 @@ def test_question_types(question: str, qtype: str):
      "The hermit kingdom signed a mutual defense agreement during Putin’s visit to Pyongyang, "
      "which has reportedly led to thousands of North Korean soldiers fighting alongside Russian "
      "forces in Ukraine.", "Russian forces"),
+    # a title before the person is no other doer
+    ("Who visited North Korea?",
+     "Russian Security Council Secretary Sergei Shoigu recently visited North Korea, "
+     "strengthening ties between the two nations",
+     "Sergei Shoigu (Russian Security Council Secretary)"),
     # the name the sentence gives the noun asked for
     ("Which region could the alliance destabilize?",
      "The alliance threatens to destabilize the Indo-Pacific region.", "Indo-Pacific region"),

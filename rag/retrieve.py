@@ -68,6 +68,7 @@ class SentenceTable:
     kinds: list[str]  # kind column → "paragraph" / "bullet"
     idf: dict[str, float]
     bm25: Any = None
+    idf_max: float = 1.0  # weight of a word no sentence has (max over 100k+ stems: once)
     docs: dict[str, "_DocInfo"] = field(default_factory=dict)
     doc_rows: dict[str, tuple[int, int]] = field(default_factory=dict)  # doc_id → [first, end)
 
@@ -122,7 +123,7 @@ class SentenceTable:
             if end > first:
                 doc_rows[keys[int(arrays["doc"][first])][0]] = (first, end)
         table = cls(generation, texts, arrays, keys, section_names, list(kinds), idf, bm25,
-                    doc_rows=doc_rows)
+                    idf_max=max(idf.values(), default=1.0), doc_rows=doc_rows)
         table.docs = {r.doc_id: _DocInfo(table, r) for r in committed.values()}
         return table
 
@@ -360,11 +361,12 @@ class Retriever:
             return self._table
 
     def coverage(self, question_words: list[str], sentence_stems: frozenset[str],
-                 idf: dict[str, float]) -> float:
-        """IDF-weighted share of `question_words` whose stem occurs in the sentence."""
+                 idf: dict[str, float], default: float | None = None) -> float:
+        """IDF-weighted share of `question_words` whose stem occurs in the sentence
+        (`default`: the weight of an unknown word, `max(idf.values())` unless given)."""
         if not question_words:
             return 0.0
-        default = max(idf.values(), default=1.0)
+        default = max(idf.values(), default=1.0) if default is None else default
         weights = {w: idf.get(stem(w), default) for w in question_words}
         total = sum(weights.values()) or 1.0
         return sum(v for w, v in weights.items() if stem(w) in sentence_stems) / total
@@ -422,7 +424,7 @@ class Retriever:
         self._fill_dense(found, qvec)
         qwords = content_words(query)
         for row, cand in found.items():
-            cand.coverage = self.coverage(qwords, table.stems[row], table.idf)
+            cand.coverage = self.coverage(qwords, table.stems[row], table.idf, table.idf_max)
             cand.score = (0.55 * cand.dense + 0.25 * cand.coverage
                           + 0.10 * cand.chunk_dense + 0.10 * cand.bm25)
         return sorted(found.values(), key=lambda c: -c.score)[:limit]

@@ -540,6 +540,8 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
     pool = candidates[:15]
     if typed and table is not None:
         pool += _neighbours(pool[:3], pool, table)
+    if typed:
+        nlp.prime([c.text for c in pool])
     spans = {c.id: answer_span(info, c, table.block_text(c.doc_id, c.idx) if table else "")
              for c in pool} if typed else {}
 

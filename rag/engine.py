@@ -127,8 +127,7 @@ class Engine:
         # paragraph's); both are cached after that. A small corpus is analysed whole here (the
         # shipped one in about a second); a larger one fills the caches as questions come.
         if len(table) <= WARM_SENTENCES:
-            for text in table.texts:
-                nlp.entities(text)
+            nlp.prime(list(table.texts))
             self.index.embedder.word_vectors(sorted({w for t in table.texts for w in words(t)}))
 
     def ask(self, question: Any, history: list[dict] | None = None, id: Any = None,

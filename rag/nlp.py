@@ -7,8 +7,8 @@ small model mislabels some names, so callers also accept near labels (PERSON ~ O
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
 
 _lock = threading.Lock()
 _nlp = None
@@ -37,8 +37,33 @@ def pipeline():
         return _nlp
 
 
-@lru_cache(maxsize=20_000)
+CACHE_SIZE = 20_000
+_cache: OrderedDict[str, tuple[Entity, ...]] = OrderedDict()
+
+
+def _remember(text: str, doc) -> tuple[Entity, ...]:
+    found = tuple(Entity(e.text, e.label_, e.start_char, e.end_char) for e in doc.ents)
+    with _lock:
+        _cache[text] = found
+        if len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return found
+
+
 def entities(text: str) -> tuple[Entity, ...]:
     """Entities in `text` (cached: the same sentence is analysed once per process)."""
-    doc = pipeline()(text)
-    return tuple(Entity(e.text, e.label_, e.start_char, e.end_char) for e in doc.ents)
+    with _lock:
+        found = _cache.get(text)
+        if found is not None:
+            _cache.move_to_end(text)
+            return found
+    return _remember(text, pipeline()(text))
+
+
+def prime(texts: list[str]) -> None:
+    """Analyse the texts not yet cached in one batch (spaCy's `pipe` costs a quarter to a third
+    less a sentence than one call each), so that `entities` on them is a lookup."""
+    with _lock:
+        missing = list(dict.fromkeys(t for t in texts if t not in _cache))
+    for text, doc in zip(missing, pipeline().pipe(missing)):
+        _remember(text, doc)

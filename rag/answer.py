@@ -584,6 +584,8 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
         span = spans.get(c.id)
         if asked_measures and not _measure_stems(c.text) & asked_measures:
             bonus -= 0.15
+        if span and info.qtype == "date" and focus & _around(c.text, span[0]):
+            bonus += 0.1  # "ran a campaign from 3 April …": the date stands by the asked event
         return c.score + bonus + (0.08 + 0.1 * span[2] if span else -1.0)
 
     ranked = sorted(pool, key=lambda c: -ranking(c))
@@ -620,6 +622,12 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
         table.docs.get(e.candidate.doc_id, {}).get("metadata") if table is not None else None)
         for e in evidence}
     return Composition(False, _bluf(evidence, conflict, grades), evidence, conflict)
+
+
+def _around(text: str, value: str, reach: int = 50) -> set[str]:
+    """Stems within `reach` characters of where `value` stands in `text`."""
+    at = text.find(value)
+    return set(stems(text[max(0, at - reach):at + len(value) + reach])) if at >= 0 else set()
 
 
 # A numbered name in a question: "Line 4", "Reactor 2".

@@ -38,12 +38,10 @@ THRESHOLDS: dict[str, tuple[str, float]] = {
 # regression floor, its measured value 0.03 worse, that the suite enforces: declared misses may
 # not get worse. Never raise a floor above the measured value or lower a threshold here.
 KNOWN_MISSES: dict[str, tuple[float, str]] = {
-    "answer_accuracy": (0.88, "measured 0.918 on 2026-11-28 (docs 0.907, fixture 0.925): "
+    "answer_accuracy": (0.89, "measured 0.927 on 2026-11-28 (docs 0.907, fixture 0.940): "
                               "paraphrases the model does not bridge (garrison ~ defended), "
                               "follow-ups whose 'it' is the last answer's thing, causes a "
                               "sentence away from the event"),
-    "evidence_recall": (0.91, "measured 0.945 on 2026-11-28: a neighbouring sentence cited "
-                              "instead of the gold one"),
 }
 
 

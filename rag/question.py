@@ -27,6 +27,8 @@ _ELLIPSIS = re.compile(r"^\s*(?:and|what about|how about|and what about|same for
                        re.I)
 _WH = re.compile(r"^\s*(?:what|who|whom|whose|when|where|why|how|which|is|are|was|were|did|"
                  r"does|do)\b", re.I)
+_ASKED_THING = re.compile(r"^\s*(?:what|which) ([a-z]{3,}) (?:did|does|do|is|was|were|has|have|"
+                          r"had|will|would)\b", re.I)
 _MARKUP = re.compile(r"\[\d+\]|\*\*|__|[#>*`]")
 
 
@@ -150,7 +152,10 @@ def resolve_followup(question: str, history: list[dict] | None) -> str:
     # "they/them" usually points back at what the user asked about, not at the answer.
     group = _first([e for e in asked + answer if e.text != person], GROUPS)
     place = _first(entities, PLACES)
-    thing = _first(entities, {"FAC", "EVENT", "LAW", "PRODUCT", "WORK_OF_ART"} | GROUPS)
+    asked_thing = _ASKED_THING.match(last_q)
+    # "What agreement did they sign?" then "what has it led to?": "it" is the agreement.
+    thing = f"the {asked_thing.group(1)}" if asked_thing else \
+        _first(entities, {"FAC", "EVENT", "LAW", "PRODUCT", "WORK_OF_ART"} | GROUPS)
     subject = re.sub(r"[?.!]+$", "", last_q)
     fills = {"person": person, "person_pos": f"{person}'s" if person else None,
              "group": group, "group_pos": f"{group}'s" if group else None,

@@ -136,3 +136,10 @@ def test_ellipsis_swaps_what_the_last_question_counted():
     resolved = resolve_followup("and firefighters?", history)
     assert resolved == "How many firefighters were deployed against the fires?"
     assert counted_word(resolved) == "firefighters"
+
+
+def test_it_is_the_thing_the_last_question_asked_about():
+    history = [{"role": "user", "content": "What agreement did the two countries sign?"},
+               {"role": "assistant", "content": "North Korea signed a mutual defense agreement "
+                                                "during Putin’s visit to Pyongyang [1]."}]
+    assert resolve_followup("what has it led to?", history) == "what has the agreement led to?"

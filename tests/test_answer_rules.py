@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer import answer_span, unanswered_because
+from rag.answer import unanswered_because
+from rag.spans import answer_span
 from rag.question import analyse, counted_word, question_type, resolve_followup
 from rag.retrieve import Candidate
 

@@ -35,6 +35,8 @@ _SCALE_WORDS = frozenset("thousand million billion trillion".split())
 _ASKS_QUOTE = re.compile(r"\b(?:say|said|says|saying|words|quote|quoted|statement|stated|declared?|"
                          r"told|tell)\b", re.I)
 _QUOTE = re.compile(r"[“”\"]")
+_CAUSAL = re.compile(r"\b(?:because|due to|owing to|as a result of|(?:caused|sparked|started|"
+                     r"triggered|driven|prompted) by|blamed on)\b", re.I)
 # "When did …" (not "when exactly", "on what date") accepts an answer relative to an event.
 _LOOSE_WHEN = re.compile(r"^\s*when\b(?!.*\b(?:exactly|precisely)\b)", re.I)
 _RELATIVE_TIME = re.compile(r"\b(?:follow(?:s|ed|ing)?|after|during|before|since|amid|ahead of|"
@@ -230,7 +232,7 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
 
     typed = info.qtype in TYPED
     pool = candidates[:15]
-    if typed and table is not None:
+    if (typed or info.qtype == "reason") and table is not None:
         pool += _neighbours(pool[:3], pool, table)
     if typed:
         nlp.prime([c.text for c in pool])
@@ -272,6 +274,8 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
             # A description is a paraphrase more often than a keyword match: "grateful … for"
             # is answered by "expressed gratitude … for".
             bonus += 0.1 * c.dense
+            if info.qtype == "reason" and _CAUSAL.search(c.text):
+                bonus += 0.15  # "It was reportedly sparked by a harvester" says what started it
             return c.score + bonus + (0.2 if wants_quote and _QUOTE.search(c.text) else 0.0)
         span = spans.get(c.id)
         if asked_measures and not _measure_stems(c.text) & asked_measures:

@@ -61,7 +61,8 @@ _TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
                           re.I)),
     ("place", re.compile(r"^\s*where\b|\b(?:which|what) (?:\w+ )?(?:country|city|region|place|town|"
                          r"province|state|area|river|island)\b", re.I)),
-    ("reason", re.compile(r"^\s*why\b|\bwhat (?:is|was) the reason\b|\bfor what reason\b",
+    ("reason", re.compile(r"^\s*why\b|\bwhat (?:is|was) the (?:reason|cause)\b|\bfor what reason\b|"
+                          r"^\s*what (?:caused|causes|started|sparked|triggered)\b",
                           re.I)),
 ]
 

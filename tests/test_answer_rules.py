@@ -32,6 +32,7 @@ def value(question: str, text: str, context: str = "") -> str | None:
     ("Which company led the consortium?", "organization"),
     ("Which North Korean officials did Shoigu meet?", "person"),
     ("what was it worth?", "number"),
+    ("what started it?", "reason"),
 ])
 def test_question_types(question: str, qtype: str):
     assert question_type(question) == qtype

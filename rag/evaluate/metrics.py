@@ -38,7 +38,7 @@ THRESHOLDS: dict[str, tuple[str, float]] = {
 # regression floor, its measured value 0.03 worse, that the suite enforces: declared misses may
 # not get worse. Never raise a floor above the measured value or lower a threshold here.
 KNOWN_MISSES: dict[str, tuple[float, str]] = {
-    "answer_accuracy": (0.90, "measured 0.936 on 2026-11-28 (docs 0.930, fixture 0.940): "
+    "answer_accuracy": (0.91, "measured 0.945 on 2026-11-28 (docs 0.930, fixture 0.955): "
                               "paraphrases the model does not bridge (garrison ~ defended), "
                               "follow-ups whose 'it' is the last answer's thing, causes a "
                               "sentence away from the event"),

@@ -29,14 +29,14 @@ def test_metric_meets_threshold(report: Report, name: str):
     assert score.passed, "\n" + failure_table(score)
 
 
-@pytest.mark.parametrize("name", sorted(KNOWN_MISSES))
-def test_declared_miss_does_not_regress(report: Report, name: str):
-    floor, why = KNOWN_MISSES[name]
-    score = report.scores[name]
-    op = THRESHOLDS[name][0]
-    holds = score.value >= floor if op == ">=" else score.value <= floor
-    assert holds, f"{name} fell to {score.value:.3f}, below its floor {floor} ({why})\n" + \
-        failure_table(score)
+def test_declared_misses_do_not_regress(report: Report):
+    # One test over all declared misses (none today), so that an empty list is not a skip.
+    for name, (floor, why) in sorted(KNOWN_MISSES.items()):
+        score = report.scores[name]
+        op = THRESHOLDS[name][0]
+        holds = score.value >= floor if op == ">=" else score.value <= floor
+        assert holds, f"{name} fell to {score.value:.3f}, below its floor {floor} ({why})\n" + \
+            failure_table(score)
 
 
 # The bar for generality: the engine does as well on the fixture corpus (unrelated

@@ -37,6 +37,7 @@ _ASKS_QUOTE = re.compile(r"\b(?:say|said|says|saying|words|quote|quoted|statemen
 _QUOTE = re.compile(r"[“”\"]")
 _CAUSAL = re.compile(r"\b(?:because|due to|owing to|as a result of|(?:caused|sparked|started|"
                      r"triggered|driven|prompted) by|blamed on)\b", re.I)
+_MORE = re.compile(r"\b(?:also|as well|in addition|besides)\b", re.I)
 # "When did …" (not "when exactly", "on what date") accepts an answer relative to an event.
 _LOOSE_WHEN = re.compile(r"^\s*when\b(?!.*\b(?:exactly|precisely)\b)", re.I)
 _RELATIVE_TIME = re.compile(r"\b(?:follow(?:s|ed|ing)?|after|during|before|since|amid|ahead of|"
@@ -240,6 +241,7 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
              for c in pool} if typed else {}
 
     wants_quote = bool(_ASKS_QUOTE.search(info.text))
+    wants_more = bool(re.search(r"\belse\b", info.text, re.I))
 
     asked_measures = _measure_stems(info.text)
     qnumbers = {info.text[a:b].replace(",", "") for _, a, b in numbers_in(info.text)}
@@ -276,6 +278,8 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
             bonus += 0.1 * c.dense
             if info.qtype == "reason" and _CAUSAL.search(c.text):
                 bonus += 0.15  # "It was reportedly sparked by a harvester" says what started it
+            if wants_more and _MORE.search(c.text):
+                bonus += 0.15  # "What else did Fenn build?" — "Fenn, who also supervised …"
             return c.score + bonus + (0.2 if wants_quote and _QUOTE.search(c.text) else 0.0)
         span = spans.get(c.id)
         if asked_measures and not _measure_stems(c.text) & asked_measures:

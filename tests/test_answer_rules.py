@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer import unanswered_because
+from rag.answer import compose, unanswered_because
 from rag.spans import answer_span
 from rag.question import analyse, counted_word, question_type, resolve_followup
 from rag.retrieve import Candidate
@@ -145,3 +145,13 @@ def test_it_is_the_thing_the_last_question_asked_about():
                {"role": "assistant", "content": "North Korea signed a mutual defense agreement "
                                                 "during Putin’s visit to Pyongyang [1]."}]
     assert resolve_followup("what has it led to?", history) == "what has the agreement led to?"
+
+
+def test_what_else_prefers_the_sentence_that_adds_something():
+    paid = sentence("Fenn was paid 3,000 silver thalers for the design.")
+    also = sentence("The canal was designed by Fenn, who also supervised the construction of "
+                    "the first stone quay.")
+    paid.id, paid.score, paid.dense, paid.coverage = "a", 0.47, 0.53, 0.33
+    also.id, also.score, also.dense, also.coverage = "b", 0.39, 0.40, 0.33
+    answer = compose(analyse("what else did Fenn build?"), [paid, also])
+    assert not answer.abstained and answer.evidence[0].candidate is also

@@ -37,6 +37,8 @@ _ASKS_QUOTE = re.compile(r"\b(?:say|said|says|saying|words|quote|quoted|statemen
 _QUOTE = re.compile(r"[“”\"]")
 _CAUSAL = re.compile(r"\b(?:because|due to|owing to|as a result of|(?:caused|sparked|started|"
                      r"triggered|driven|prompted) by|blamed on)\b", re.I)
+_YES_NO = re.compile(r"^\s*(?:is|are|was|were|does|do|did|has|have|had|can|could|will|would|"
+                     r"should)\b", re.I)
 _MORE = re.compile(r"\b(?:also|as well|in addition|besides)\b", re.I)
 # "When did …" (not "when exactly", "on what date") accepts an answer relative to an event.
 _LOOSE_WHEN = re.compile(r"^\s*when\b(?!.*\b(?:exactly|precisely)\b)", re.I)
@@ -242,6 +244,8 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
 
     wants_quote = bool(_ASKS_QUOTE.search(info.text))
     wants_more = bool(re.search(r"\belse\b", info.text, re.I))
+    # A yes/no question is answered by what is said of its last word, the predicate.
+    predicate = stem(info.words[-1]) if _YES_NO.match(info.text) and info.words else ""
 
     asked_measures = _measure_stems(info.text)
     qnumbers = {info.text[a:b].replace(",", "") for _, a, b in numbers_in(info.text)}
@@ -278,6 +282,8 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
             bonus += 0.1 * c.dense
             if info.qtype == "reason" and _CAUSAL.search(c.text):
                 bonus += 0.15  # "It was reportedly sparked by a harvester" says what started it
+            if predicate and predicate in stems(c.text):
+                bonus += 0.2  # "Is it still purely transactional?" — "no longer … transactional"
             if wants_more and _MORE.search(c.text):
                 bonus += 0.15  # "What else did Fenn build?" — "Fenn, who also supervised …"
             return c.score + bonus + (0.2 if wants_quote and _QUOTE.search(c.text) else 0.0)

@@ -155,3 +155,16 @@ def test_what_else_prefers_the_sentence_that_adds_something():
     also.id, also.score, also.dense, also.coverage = "b", 0.39, 0.40, 0.33
     answer = compose(analyse("what else did Fenn build?"), [paid, also])
     assert not answer.abstained and answer.evidence[0].candidate is also
+
+
+def test_yes_no_question_is_answered_by_what_is_said_of_its_predicate():
+    topic = sentence("The relationship between Moscow and Pyongyang increases the potential "
+                     "for regional conflict.")
+    verdict = sentence("This alliance is no longer merely transactional but has evolved into a "
+                       "strategic partnership.")
+    topic.id, topic.score, topic.dense, topic.coverage = "a", 0.63, 0.68, 0.41
+    verdict.id, verdict.score, verdict.dense, verdict.coverage = "b", 0.46, 0.50, 0.20
+    topic.title = verdict.title = "Moscow and Pyongyang"  # the document names both
+    answer = compose(analyse("Is the Moscow-Pyongyang relationship still purely transactional?"),
+                     [topic, verdict])
+    assert not answer.abstained and answer.evidence[0].candidate is verdict

@@ -109,8 +109,10 @@ def unanswered_because(info: QuestionInfo, top: Candidate, context: str,
     """Why the best evidence does not answer the question ("" when it may).
 
     Checks that are precise rather than fuzzy: numbers the question names (years) must be in
-    the evidence; names the question uses must occur in the evidence's document; a measure the
-    question asks about (deaths, cost, speed…) must be what the evidence talks about.
+    the evidence; names the question uses must occur in the evidence's document; an ordinal
+    ("the first mayor"), a speaker, the thing priced and a response asked about must be in the
+    evidence; a measure the question asks about (deaths, cost, speed…) must be what the
+    evidence talks about.
     """
     context_words = set(words(context))
     for value, start, end in numbers_in(info.text):
@@ -119,12 +121,12 @@ def unanswered_because(info: QuestionInfo, top: Candidate, context: str,
         token = info.text[start:end].replace(",", "")
         if token not in context_words and f"{value:g}" not in context_words:
             return f"the evidence does not mention {info.text[start:end]}"
-    vocab = doc_vocab if doc_vocab is not None else frozenset(stems(context))
+    context_stems = frozenset(stems(context))
+    vocab = doc_vocab if doc_vocab is not None else context_stems
     for name in _question_names(info.text):
         missing = [w for w in words(name) if stem(w) not in vocab]
         if missing and not _near_synonym(missing, context, embedder):
             return f"the sources do not mention {name}"
-    context_stems = set(stems(context))
     for ordinal, kin in _ORDINALS.items():
         if re.search(rf"(?:\b(?:the|its|their|his|her)|['’]s)\s+{ordinal}\b", info.text, re.I) \
                 and not context_stems & kin:
@@ -283,7 +285,7 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
             if info.qtype == "reason" and _CAUSAL.search(c.text):
                 bonus += 0.15  # "It was reportedly sparked by a harvester" says what started it
             if predicate and predicate in stems(c.text):
-                bonus += 0.2  # "Is it still purely transactional?" — "no longer … transactional"
+                bonus += 0.2  # "still purely transactional?" — "no longer … transactional"
             if wants_more and _MORE.search(c.text):
                 bonus += 0.15  # "What else did Fenn build?" — "Fenn, who also supervised …"
             return c.score + bonus + (0.2 if wants_quote and _QUOTE.search(c.text) else 0.0)

@@ -71,9 +71,11 @@ def _expected_units(question: str) -> frozenset[str]:
 def _number_span(cand: Candidate, question: str) -> tuple[str, str, int] | None:
     """The figure in a sentence with its qualifier and unit, and how well it fits the question.
 
-    Returns (span, key, fit) — e.g. ("around 12,000 troops", "12000", 2) — where fit is 2 when
-    the words around the figure name what the question counts, 1 when they share another
-    question word, 0 otherwise; None when the sentence has no figure.
+    Returns (span, key, fit) — e.g. ("around 12,000 troops", "12000", 3) — where fit is 3 when
+    the figure's unit is what the question counts or measures, 2 when the words around it are,
+    1 when they share another question word, 0 otherwise or when its unit cannot answer the
+    measure; a vague count ("thousands") fits one less. None when the sentence has no figure
+    (a figure dated to a year other than the question's does not count).
     """
     qnums = {v for v, _, _ in numbers_in(question)}
     qstems = {stem(w) for w in content_words(question)}

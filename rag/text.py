@@ -55,7 +55,8 @@ def words(text: str) -> list[str]:
     return [t.replace(",", "") if t[0].isdigit() else t for t in _TOKEN.findall(text)]
 
 
-# Irregular verb forms the suffix stemmer cannot join to their base: "ran" must match "run". Ambiguous forms ("left", "lay", "born", "found" as an adjective) are left out.
+# Irregular verb forms the suffix stemmer cannot join to their base: "ran" must match "run".
+# Ambiguous forms ("left", "lay", "born") are left out.
 _IRREGULAR = {form: base for base, forms in (
     ("arise", "arose arisen"), ("awake", "awoke awoken"),
     # One word for starting, whatever the register: "construction began" answers "start".

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import pytest
 
+from rag import nlp
 from rag.answer import compose, unanswered_because
-from rag.spans import answer_span
 from rag.question import analyse, counted_word, question_type, resolve_followup
 from rag.retrieve import Candidate
+from rag.spans import answer_span
 
 
 def sentence(text: str) -> Candidate:
@@ -168,3 +169,14 @@ def test_yes_no_question_is_answered_by_what_is_said_of_its_predicate():
     answer = compose(analyse("Is the Moscow-Pyongyang relationship still purely transactional?"),
                      [topic, verdict])
     assert not answer.abstained and answer.evidence[0].candidate is verdict
+
+
+def test_batched_entities_match_one_at_a_time():
+    texts = ["Mayor Karl Aske told the city council a week after the flood.",
+             "Trains are ordered from Halden Rail for Line 4 in Velmar."]
+    one_by_one = [nlp.entities(t) for t in texts]
+    nlp._cache.clear()
+    nlp.prime(texts)
+    assert all(t in nlp._cache for t in texts)
+    assert [nlp.entities(t) for t in texts] == one_by_one
+    assert any(e.label == "PERSON" for e in one_by_one[0])

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlparse
 
-BACKENDS = ("torch", "onnx", "onnx-int8")  # embedding backends, see rag/embeddings.py
+BACKENDS = ("onnx", "torch", "onnx-int8")  # embedding backends, see rag/embeddings.py
 
 
 class ConfigError(ValueError):
@@ -27,7 +27,7 @@ class Settings:
     docs_dir: Path = Path("docs")
     index_dir: Path = Path(".sitrep/index")
     model_path: str = ""  # empty: the packaged all-MiniLM-L6-v2
-    backend: str = "torch"  # embedding backend: torch, onnx or onnx-int8 (rag/embeddings.py)
+    backend: str = "onnx"  # embedding backend: onnx, torch or onnx-int8 (rag/embeddings.py)
     chroma_url: str = ""  # empty: embedded Chroma under index_dir
     collection: str = "sitrep"
     host: str = "127.0.0.1"
@@ -139,6 +139,12 @@ def _bool(env: dict[str, str], name: str) -> bool:
     raise ConfigError(f"{name}={raw!r} must be 1/true/yes/on or 0/false/no/off")
 
 
+def cache_root() -> Path:
+    """Where machine-local derived files are kept: ONNX exports and, in server mode, sentence
+    table snapshots (`SITREP_CACHE`, default `~/.cache/sitrep`)."""
+    return Path(os.environ.get("SITREP_CACHE") or Path.home() / ".cache" / "sitrep")
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Read `SITREP_*` variables from `env` (default: the process environment)."""
     env = dict(os.environ if env is None else env)
@@ -148,7 +154,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             f"SITREP_MODEL={model_path!r} is not a folder; point it at a local "
             "sentence-transformers model folder"
         )
-    backend = env.get("SITREP_BACKEND", "") or "torch"
+    backend = env.get("SITREP_BACKEND", "") or "onnx"
     if backend not in BACKENDS:
         raise ConfigError(f"SITREP_BACKEND={backend!r} must be one of {', '.join(BACKENDS)}")
     chroma_url = env.get("SITREP_CHROMA_URL", "")

@@ -2,8 +2,8 @@
 
 `exported_model(folder, quantised)` returns the path of `model.onnx` or `model-int8.onnx` for
 the transformer of the model in `folder`, making it on first use from the local weights
-(`torch.onnx.export`, then onnxruntime's `quantize_dynamic`, int8 weights per channel). Nothing
-is downloaded. Files live in `SITREP_CACHE` (default `~/.cache/sitrep`) under `onnx/<name>-<key>`,
+(`torch.onnx.export` in a child process, then onnxruntime's `quantize_dynamic`, int8 weights
+per channel). Nothing is downloaded. Files live in `SITREP_CACHE` (default `~/.cache/sitrep`) under `onnx/<name>-<key>`,
 where the key changes when the model's weights or config change; a file lock lets one process
 export while the others wait, and files appear whole (written aside, then renamed).
 """
@@ -13,18 +13,16 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
 import rag  # noqa: F401  (offline environment first)
+from rag.config import cache_root
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 OPSET = 17
-
-
-def cache_root() -> Path:
-    """Where exported models are kept (`SITREP_CACHE`, default `~/.cache/sitrep`)."""
-    return Path(os.environ.get("SITREP_CACHE") or Path.home() / ".cache" / "sitrep")
 
 
 def _key(folder: Path) -> str:
@@ -49,10 +47,22 @@ def exported_model(folder: Path, quantised: bool) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     with FileLock(str(out / "export.lock")):
         if not fp32.exists():
-            _export(folder, fp32)
+            _export_in_child(folder, fp32)
         if quantised and not int8.exists():
             _quantise(fp32, int8)
     return wanted
+
+
+def _export_in_child(folder: Path, dest: Path) -> None:
+    """Run `_export` in a child process: torch costs ~180 MB and ~1.5 s to import, and the
+    ONNX backends exist so that a serving process never loads it."""
+    root = str(Path(__file__).resolve().parents[1])  # where `rag` is, whatever the cwd
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in (root, os.environ.get("PYTHONPATH", "")) if p)}
+    done = subprocess.run([sys.executable, "-m", "rag.onnx_export", str(folder), str(dest)],
+                          capture_output=True, text=True, env=env)
+    if done.returncode != 0 or not dest.exists():
+        raise OSError(f"ONNX export of {folder} failed: {done.stderr.strip()[-1500:]}")
 
 
 def _export(folder: Path, dest: Path) -> None:
@@ -97,3 +107,7 @@ def _quantise(source: Path, dest: Path) -> None:
     finally:
         logging.disable(logging.NOTSET)
     os.replace(tmp, dest)
+
+
+if __name__ == "__main__":  # `python -m rag.onnx_export FOLDER DEST`, run by _export_in_child
+    _export(Path(sys.argv[1]), Path(sys.argv[2]))

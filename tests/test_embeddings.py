@@ -1,8 +1,13 @@
 """Embedding backends: torch matches sentence-transformers exactly; the ONNX exports (made
-locally into SITREP_CACHE) stay close to it and answer; an index refuses another backend."""
+locally into SITREP_CACHE) stay close to it and answer; onnx (the default) reads a torch index
+and never loads torch; an index refuses a backend of another vector space."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +71,45 @@ def test_int8_index_answers_and_refuses_another_backend(onnx_cache, docs_copy, t
 
 def test_backend_setting_is_validated():
     assert load_settings({"SITREP_BACKEND": "onnx-int8"}).backend == "onnx-int8"
-    assert load_settings({}).backend == "torch"
+    assert load_settings({}).backend == "onnx"
     with pytest.raises(ConfigError, match="SITREP_BACKEND"):
         load_settings({"SITREP_BACKEND": "tensorrt"})
+
+
+def test_onnx_reads_a_torch_index_and_answers_alike(docs_copy, tmp_path):
+    torch_settings = make_settings(tmp_path / "index", backend="torch")
+    torch_index = Index(torch_settings, Embedder("", "torch"))
+    assert torch_index.ingest([docs_copy]).added
+    onnx_settings = make_settings(tmp_path / "index", backend="onnx")
+    questions = ["how many troops?", "Who visited North Korea?", "What is China's concern?"]
+    by_torch = [Engine(torch_settings, torch_index).ask(q) for q in questions]
+    by_onnx = [Engine(onnx_settings, Index(onnx_settings, Embedder("", "onnx"))).ask(q)
+               for q in questions]
+    assert [a.answer for a in by_onnx] == [a.answer for a in by_torch]
+    assert [[c.start for c in a.citations] for a in by_onnx] == \
+        [[c.start for c in a.citations] for a in by_torch]
+
+
+def test_a_process_serving_with_onnx_never_imports_torch(docs_copy, tmp_path):
+    """torch costs ~180 MB and ~1.5 s of a cold start; ingest, the NER model and answering
+    must not load it (the export, when needed, runs in a child process)."""
+    script = f"""
+import json, sys
+from rag.config import load_settings
+from rag.engine import Engine
+from rag.index import Index
+settings = load_settings().with_index({str(tmp_path / "index")!r})
+index = Index(settings)
+index.ingest([{str(docs_copy)!r}])
+engine = Engine(settings, index)
+engine.warm_up()
+answer = engine.ask("how many troops?")
+print(json.dumps({{"bluf": answer.bluf, "torch": "torch" in sys.modules,
+                  "backend": index.embedder.backend}}))
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, env={**os.environ, "SITREP_BACKEND": ""}, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["backend"] == "onnx" and "12,000" in result["bluf"]
+    assert result["torch"] is False

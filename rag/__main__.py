@@ -57,7 +57,12 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     missing = [p for p in paths if not Path(p).exists()]
     if missing:
         return _fail(f"no such file or folder: {', '.join(missing)}")
-    report = Index(settings).ingest(paths, progress=_progress_bar())
+    index = Index(settings)
+    report = index.ingest(paths, progress=_progress_bar())
+    if report.changed:
+        from rag.sentence_table import SentenceTable
+
+        SentenceTable.load(index)  # builds and saves the snapshot: the app then starts fast
     for error in report.errors:
         print(f"skipped: {error}", file=sys.stderr)
     print(report.summary())

@@ -18,7 +18,7 @@ import numpy as np
 from rag import nlp, tradecraft
 from rag.embeddings import Embedder
 from rag.question import QuestionInfo, counted_word
-from rag.retrieve import Candidate, SentenceTable
+from rag.sentence_table import Candidate, SentenceTable
 from rag.spans import NAME, answer_span
 from rag.text import content_words, numbers_in, stem, stems, words
 

@@ -29,7 +29,7 @@ import numpy as np
 import rag  # noqa: F401  (offline environment first)
 from rag.config import Settings
 from rag.documents import Document, DocumentError, find_files, load_document
-from rag.embeddings import Embedder, get_embedder
+from rag.embeddings import Embedder, get_embedder, vector_space
 from rag.vector_cache import cached_encode
 
 META_ID = "__meta__"
@@ -57,6 +57,9 @@ def _checkpoint(stage: str, source: str = "") -> None:
 
 
 READ_PAGE = 5_000  # rows per Chroma read of a whole collection (SQLite caps variables)
+# Docs records hold each document's full text, which Chroma reads along with the metadata
+# asked for: one read of 4,081 documents took 170 MB of resident memory, pages of 250 take 30.
+DOC_PAGE = 250
 ENCODE_AHEAD_TEXTS = 2048  # sentences of several documents encoded in one model call
 
 
@@ -210,19 +213,20 @@ class Index:
         self._check_backend()
 
     def _check_backend(self) -> None:
-        """Refuse an index whose vectors another embedding backend made: their cosines with
-        this backend's question vectors would be subtly off, never an error."""
+        """Refuse an index whose vectors another vector space made (int8 vs float32): their
+        cosines with this backend's question vectors would be subtly off, never an error."""
         got = self.docs.get(ids=[META_ID], include=["metadatas"])
         if not got["ids"] or self.docs.count() <= 1:
             return  # nothing committed yet: any backend may start it
         built = got["metadatas"][0].get("backend", "torch")  # older indexes: torch only
-        if built != self.embedder.backend:
+        if vector_space(built) != vector_space(self.embedder.backend):
             where = (f"collection {self.settings.collection!r} on {self.settings.chroma_url}"
                      if self.settings.chroma_url else str(self.settings.index_dir))
             raise IndexError_(
-                f"the index at {where} was embedded with the {built} backend, not "
-                f"{self.embedder.backend}; set SITREP_BACKEND={built}, or ingest into a new "
-                f"index (another SITREP_INDEX or SITREP_COLLECTION) to use {self.embedder.backend}")
+                f"the index at {where} was embedded with the {built} backend, whose vectors "
+                f"differ from {self.embedder.backend}'s; set SITREP_BACKEND={built}, or ingest "
+                f"into a new index (another SITREP_INDEX or SITREP_COLLECTION) to use "
+                f"{self.embedder.backend}")
 
     # ---- reading -------------------------------------------------------------------------
 
@@ -233,10 +237,15 @@ class Index:
 
     def documents(self) -> list[DocRecord]:
         """All committed documents, sorted by source."""
-        got = self.docs.get(include=["metadatas"])
-        records = [self._record(i, m) for i, m in zip(got["ids"], got["metadatas"])
-                   if i != META_ID]
-        return sorted(records, key=lambda r: r.source)
+        records: dict[str, DocRecord] = {}  # by id: a write between pages may shift one
+        offset = 0
+        while True:
+            got = self.docs.get(include=["metadatas"], limit=DOC_PAGE, offset=offset)
+            records.update((i, self._record(i, m)) for i, m in zip(got["ids"], got["metadatas"])
+                           if i != META_ID)
+            if len(got["ids"]) < DOC_PAGE:
+                return sorted(records.values(), key=lambda r: r.source)
+            offset += DOC_PAGE
 
     def document_text(self, doc_id: str) -> str | None:
         """The full text a committed document's offsets index into."""

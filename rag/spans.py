@@ -13,7 +13,7 @@ import re
 
 from rag import nlp
 from rag.question import PERSONS, PLACES, QuestionInfo, counted_word
-from rag.retrieve import Candidate
+from rag.sentence_table import Candidate
 from rag.text import content_words, normalize, numbers_in, stem, words
 
 _QUALIFIER = re.compile(

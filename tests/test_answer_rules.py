@@ -12,7 +12,7 @@ import pytest
 from rag import nlp
 from rag.answer import compose, unanswered_because
 from rag.question import analyse, counted_word, question_type, resolve_followup
-from rag.retrieve import Candidate
+from rag.sentence_table import Candidate
 from rag.spans import answer_span
 
 

@@ -10,11 +10,11 @@ sentence-transformers folder (empty: the packaged all-MiniLM-L6-v2) and a backen
   vectors within ~0.99 cosine of torch's.
 
 `onnx` and `torch` make the same vectors, so an index embedded by one is read by the other
-(`vector_space`); `onnx-int8` vectors are another space. The ONNX files are made on this machine
-from the local model folder the first time a backend needs them (`rag.onnx_export`, in a child
-process so that this one stays free of torch), never downloaded. `Embedder.encode(texts)` returns L2-normalised
-float32 vectors, so a dot product is a cosine similarity. Word vectors used for term matching
-are cached.
+(`vector_space`); `onnx-int8` vectors are another space. The ONNX files are made on this
+machine from the local model folder the first time a backend needs them (`rag.onnx_export`, in
+a child process so that this one stays free of torch), never downloaded. `Embedder.encode`
+returns L2-normalised float32 vectors, so a dot product is a cosine similarity. Word vectors
+used for term matching are cached.
 """
 
 from __future__ import annotations

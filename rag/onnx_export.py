@@ -3,9 +3,10 @@
 `exported_model(folder, quantised)` returns the path of `model.onnx` or `model-int8.onnx` for
 the transformer of the model in `folder`, making it on first use from the local weights
 (`torch.onnx.export` in a child process, then onnxruntime's `quantize_dynamic`, int8 weights
-per channel). Nothing is downloaded. Files live in `SITREP_CACHE` (default `~/.cache/sitrep`) under `onnx/<name>-<key>`,
-where the key changes when the model's weights or config change; a file lock lets one process
-export while the others wait, and files appear whole (written aside, then renamed).
+per channel). Nothing is downloaded. Files live in `SITREP_CACHE` (default `~/.cache/sitrep`)
+under `onnx/<name>-<key>`, where the key changes when the model's weights or config change; a
+file lock lets one process export while the others wait, and files appear whole (written
+aside, then renamed).
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,9 +23,15 @@ ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT_S = 600  # generous: the test machines are shared and often busy
 
 
+# A home of its own for CLI processes: what they keep there (the ONNX export in
+# ~/.cache/sitrep) stays out of the repo and the user's home, and is shared between tests.
+HOME = Path(tempfile.gettempdir()) / "sitrep-test-home"
+
+
 def cli_env(**extra: str) -> dict[str, str]:
     """A minimal environment for a CLI process: the repo on the path, no SITREP_* leaking in."""
-    return {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(ROOT), **extra}
+    HOME.mkdir(exist_ok=True)
+    return {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(HOME), **extra}
 
 
 def cli(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess:

@@ -1,5 +1,7 @@
 """No egress: ingest, ask and the web server run under strace; any connection attempt to a
-non-loopback address, and any DNS lookup (port 53, wherever it goes), fails the test.
+non-loopback address, and any DNS lookup (port 53, wherever it goes), fails the test. They run
+with an empty home, so the ONNX export is made under the trace too, and nothing may leave a
+telemetry trail there (onnxruntime's device id and offline event cache).
 
 strace logs every connect/sendto/sendmsg of the process and its threads and children. Unix
 sockets (local IPC) and netlink are local by construction and allowed.
@@ -72,10 +74,10 @@ def test_attempt_parser_flags_dns_and_remote_addresses():
     assert [a.allowed for a in inet_attempts(log)] == [True, False, False]
 
 
-def _traced(args: list[str], log: Path, cwd: Path, **env: str) -> subprocess.Popen:
+def _traced(args: list[str], log: Path, cwd: Path, home: Path, **env: str) -> subprocess.Popen:
     return subprocess.Popen([*TRACE, "-o", str(log), "--", sys.executable, *args], cwd=cwd,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=cli_env(**env), start_new_session=True)
+                            env=cli_env(HOME=str(home), **env), start_new_session=True)
 
 
 def _free_port() -> int:
@@ -84,14 +86,14 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _serve_and_ask(work: Path, log: Path, control_log: Path) -> dict:
+def _serve_and_ask(work: Path, log: Path, control_log: Path, home: Path) -> dict:
     """Start `python app.py` under strace, POST one question over loopback, stop it.
 
     A control client, traced the same way, fetches /healthz: its trace must show the
     loopback connect, which proves the tracing sees connections at all.
     """
     port = _free_port()
-    server = _traced(["app.py"], log, ROOT, SITREP_PORT=str(port),
+    server = _traced(["app.py"], log, ROOT, home, SITREP_PORT=str(port),
                      SITREP_INDEX=str(work / "idx"))
     base = f"http://127.0.0.1:{port}"
     try:
@@ -105,7 +107,7 @@ def _serve_and_ask(work: Path, log: Path, control_log: Path) -> dict:
                 assert time.monotonic() < deadline, "the server did not come up"
                 time.sleep(0.5)
         fetch = f"import urllib.request; urllib.request.urlopen('{base}/healthz')"
-        control = _traced(["-c", fetch], control_log, ROOT)
+        control = _traced(["-c", fetch], control_log, ROOT, home)
         assert control.wait(timeout=TIMEOUT_S) == 0
         request = urllib.request.Request(
             f"{base}/api/ask", data=json.dumps({"question": "how many troops?"}).encode(),
@@ -121,23 +123,26 @@ def test_ingest_ask_and_server_never_leave_the_machine(tmp_path: Path):
         pytest.fail("strace is missing: apt-get install -y strace (make test installs it)")
     work = tmp_path / "work"
     shutil.copytree(DOCS, work / "docs")
+    home = tmp_path / "home"
+    home.mkdir()
     logs = {name: tmp_path / f"{name}.strace" for name in ("ingest", "ask", "server")}
     control_log = tmp_path / "control.strace"
 
-    ingest = _traced(["-m", "rag", "ingest", "docs", "--index", "idx"], logs["ingest"], work)
+    ingest = _traced(["-m", "rag", "ingest", "docs", "--index", "idx"], logs["ingest"], work,
+                     home)
     out, err = ingest.communicate(timeout=TIMEOUT_S)
     assert ingest.returncode == 0 and "added 1" in out, err
 
     def ask() -> dict:
         proc = _traced(["-m", "rag", "ask", "how many troops?", "--index", "idx", "--json"],
-                       logs["ask"], work)
+                       logs["ask"], work, home)
         out, err = proc.communicate(timeout=TIMEOUT_S)
         assert proc.returncode == 0, err
         return json.loads(out)
 
     with ThreadPoolExecutor(2) as pool:  # ask and the server only read the index
         asked = pool.submit(ask)
-        served = pool.submit(_serve_and_ask, work, logs["server"], control_log)
+        served = pool.submit(_serve_and_ask, work, logs["server"], control_log, home)
         answers = [asked.result(), served.result()]
     for answer in answers:
         assert "12,000" in answer["answer"], answer
@@ -147,3 +152,6 @@ def test_ingest_ask_and_server_never_leave_the_machine(tmp_path: Path):
         refused = [a.line for a in attempts if not a.allowed]
         assert not refused, f"{name} tried to reach the network:\n" + "\n".join(refused)
     assert [a.allowed for a in inet_attempts(control_log.read_text())] == [True]
+    made = sorted(str(p.relative_to(home)) for p in home.rglob("*"))
+    assert any(p.endswith("model.onnx") for p in made), made  # the export ran, traced
+    assert not [p for p in made if "Microsoft" in p or "deviceid" in p], made

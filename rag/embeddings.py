@@ -34,6 +34,7 @@ from rag.config import BACKENDS
 
 
 _SPACES = {"onnx": "float32", "torch": "float32", "onnx-int8": "int8"}
+BATCH_CHARS = 8_000  # ONNX batches: longest text's characters × texts (see Embedder.encode)
 
 
 def vector_space(backend: str) -> str:
@@ -194,13 +195,20 @@ class Embedder(Embeddings):
 
         Texts are batched longest first, as sentence-transformers does, so each batch pads to
         lengths close to its own and the torch backend's vectors match `SentenceTransformer.
-        encode`'s exactly.
+        encode`'s exactly. The ONNX backends also cap a batch at `BATCH_CHARS` characters of
+        its longest text times its size: onnxruntime keeps the memory of its largest batch, and
+        64 chunks of 200 tokens took 1.2 GB (8 of them: 330 MB, and 15 % faster).
         """
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         order = np.argsort([-len(t) for t in texts])
-        for start in range(0, len(texts), batch_size):
-            rows = order[start:start + batch_size]
+        start = 0
+        while start < len(texts):
+            size = batch_size
+            if self.backend != "torch":
+                size = max(1, min(batch_size, BATCH_CHARS // max(1, len(texts[order[start]]))))
+            rows = order[start:start + size]
             vectors[rows] = self.runner.embed([texts[i] for i in rows])
+            start += size
         return vectors
 
     def token_counts(self, texts: list[str]) -> list[int]:

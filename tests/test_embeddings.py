@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from rag.config import ConfigError, load_settings
-from rag.embeddings import Embedder
+from rag.embeddings import BATCH_CHARS, Embedder
 from rag.engine import Engine
 from rag.index import Index, IndexError_
 from tests.conftest import make_settings
@@ -113,3 +113,31 @@ print(json.dumps({{"bluf": answer.bluf, "torch": "torch" in sys.modules,
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["backend"] == "onnx" and "12,000" in result["bluf"]
     assert result["torch"] is False
+
+
+class _RecordingRunner:
+    """Stands in for the model in a test of batching alone: a text's vector is its length."""
+
+    dimension = 2
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.batches.append(texts)
+        return np.array([[len(t), 1.0] for t in texts], dtype=np.float32)
+
+
+@pytest.mark.parametrize("backend", ["onnx", "torch"])
+def test_onnx_batches_are_capped_by_characters_and_rows_keep_their_order(backend):
+    texts = [("chunk " * 300)[:1000 + i] for i in range(40)]
+    texts += [f"sentence {i}" for i in range(100)]
+    embedder = Embedder("", backend)
+    embedder._runner = runner = _RecordingRunner()
+    vectors = embedder.encode(texts)
+    assert vectors[:, 0].tolist() == [len(t) for t in texts]
+    assert sorted(len(b) for b in runner.batches)[-1] == 64
+    if backend == "torch":  # sentence-transformers' batching, for identical vectors
+        assert [len(b) for b in runner.batches] == [64, 64, 12]
+    else:
+        assert all(len(b) * max(map(len, b)) <= BATCH_CHARS for b in runner.batches)

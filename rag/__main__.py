@@ -186,7 +186,8 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
         sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
     except ValueError:
         return _fail(f"--sizes {args.sizes!r} must be whole numbers, e.g. 1000,10000")
-    return command(sizes, args.json, args.workdir, set(args.http.split(",")))
+    return command(sizes, args.json, args.workdir, set(args.http.split(",")),
+                   frozenset(args.server.split(",")) if args.server else frozenset())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -226,6 +227,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workdir", help="keep corpora and indexes here and reuse them next time")
     p.add_argument("--http", default="shipped",
                    help="corpora to load-test over HTTP, comma-separated (e.g. shipped,100k)")
+    p.add_argument("--server", default="",
+                   help="corpora to ask again through a `chroma run` server (e.g. 100k)")
     p.set_defaults(func=cmd_bench)
     return parser
 

@@ -10,6 +10,9 @@ memory and start-up figures belong to that stage alone:
 - ask (`python -m rag.bench ask INDEX QUESTIONS`): a fresh process; the time from spawn to its
   first answer is the cold start; then every other question once, timed one by one (warm);
   its peak RSS is the serving process's;
+- server mode (`--server`): the same ask stage against a `chroma run` serving the same files
+  (`SITREP_CHROMA_URL`), after a `table` stage has saved that process's sentence table
+  snapshot (timed: what a machine's first start costs); the server's own peak RSS is reported;
 - HTTP: `python app.py` on a free loopback port, 16 client threads posting to /api/ask.
 
 `run_bench(...)` returns a `BenchReport`; `format_table(report)` renders it. Timings on a shared
@@ -89,12 +92,17 @@ class AskResult:
     p99_ms: float
     retrieve_p95_ms: float
     peak_rss_mb: float
-    torch_threads: int
+    model_threads: int
     # CPU time of the ask process: less sensitive than wall time to other load on the machine.
     cold_start_cpu_s: float = 0.0
     cpu_p50_ms: float = 0.0
     cpu_p95_ms: float = 0.0
     model_share: float = 0.0  # share of warm ask wall time spent inside the model's encode
+    # Of the RSS at the end: anonymous memory; the rest is clean file pages (Chroma's SQLite,
+    # the memory-mapped sentence table) that the kernel takes back when memory is short.
+    anon_rss_mb: float = 0.0
+    server_peak_rss_mb: float = 0.0  # server mode: the `chroma run` process
+    table_build_s: float = 0.0  # server mode: building this machine's table snapshot
 
 
 @dataclass
@@ -118,6 +126,7 @@ class SizeResult:
     ingest: IngestResult
     ask: AskResult
     http: HttpResult | None = None
+    server: AskResult | None = None  # the ask stage against a Chroma server
 
 
 @dataclass
@@ -149,6 +158,17 @@ def percentile(values: list[float], q: float) -> float:
 def peak_rss_mb() -> float:
     """This process's peak resident set size in MB (Linux reports KB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _status_mb(field_name: str, pid: int | str = "self") -> float:
+    """A memory field of /proc/PID/status (VmHWM, RssAnon, ...) in MB; 0.0 if unreadable."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(f"{field_name}:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def free_port() -> int:
@@ -290,22 +310,35 @@ def ask_stage(index_dir: Path, questions: list[str]) -> None:
         totals.append((time.perf_counter() - started) * 1000)
         cpu.append((time.process_time() - started_cpu) * 1000)
         retrieves.append(answer.timings_ms.get("retrieve", 0.0))
-    rss = peak_rss_mb()
-    import torch  # loaded already by spaCy's thinc, whatever the embedding backend
-
+    if "torch" in sys.modules:  # the torch backend
+        threads = sys.modules["torch"].get_num_threads()
+    else:  # onnxruntime follows OMP_NUM_THREADS (rag/embeddings.py), else one per core
+        threads = int(os.environ.get("OMP_NUM_THREADS") or os.cpu_count() or 1)
     print(json.dumps({"latencies_ms": totals, "retrieve_ms": retrieves, "cpu_ms": cpu,
                       "model_share": model_ms[0] / (sum(totals) or 1.0),
-                      "peak_rss_mb": rss, "torch_threads": torch.get_num_threads()}),
-          flush=True)
+                      "peak_rss_mb": peak_rss_mb(), "anon_rss_mb": _status_mb("RssAnon"),
+                      "model_threads": threads}), flush=True)
 
 
-def run_ask(index_dir: Path, questions: list[str]) -> AskResult:
+def table_stage(index_dir: Path) -> None:
+    """Load (build and save, if need be) the sentence table; print the seconds it took."""
+    from rag.config import load_settings
+    from rag.index import Index
+    from rag.sentence_table import SentenceTable
+
+    index = Index(load_settings().with_index(index_dir))
+    started = time.perf_counter()
+    SentenceTable.load(index)
+    print(json.dumps({"seconds": time.perf_counter() - started}), flush=True)
+
+
+def run_ask(index_dir: Path, questions: list[str], **env: str) -> AskResult:
     """Spawn the ask stage; time spawn → first answer; collect its warm latencies."""
     qfile = index_dir.parent / f"{index_dir.name}-questions.json"
     qfile.write_text(json.dumps(questions))
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "rag.bench", "ask", str(index_dir),
-                             str(qfile)], cwd=ROOT, env=_env(index_dir),
+                             str(qfile)], cwd=ROOT, env=_env(index_dir, **env),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     first = proc.stdout.readline()
     cold = time.perf_counter() - started
@@ -317,10 +350,37 @@ def run_ask(index_dir: Path, questions: list[str]) -> AskResult:
     return AskResult(cold_start_s=cold, questions=len(lat), p50_ms=percentile(lat, 50),
                      p95_ms=percentile(lat, 95), p99_ms=percentile(lat, 99),
                      retrieve_p95_ms=percentile(data["retrieve_ms"], 95),
-                     peak_rss_mb=data["peak_rss_mb"], torch_threads=data["torch_threads"],
+                     peak_rss_mb=data["peak_rss_mb"], model_threads=data["model_threads"],
+                     anon_rss_mb=data["anon_rss_mb"],
                      cold_start_cpu_s=json.loads(first)["first_answer_cpu_s"],
                      cpu_p50_ms=percentile(data["cpu_ms"], 50),
                      cpu_p95_ms=percentile(data["cpu_ms"], 95), model_share=data["model_share"])
+
+
+def run_server_ask(index_dir: Path, questions: list[str], cache: Path) -> AskResult:
+    """The ask stage against `chroma run` serving `index_dir`'s files, with the machine-local
+    table snapshot in `cache` saved first by a `table` stage."""
+    port = free_port()
+    log = open(index_dir.parent / f"{index_dir.name}-chroma-server.log", "w")
+    server = subprocess.Popen([str(Path(sys.executable).parent / "chroma"), "run", "--path",
+                               str(index_dir / "chroma"), "--host", "127.0.0.1", "--port",
+                               str(port)], stdout=log, stderr=subprocess.STDOUT)
+    env = {"SITREP_CHROMA_URL": f"http://127.0.0.1:{port}", "SITREP_CACHE": str(cache)}
+    try:
+        wait_http(f"http://127.0.0.1:{port}/api/v2/heartbeat", server, timeout_s=120)
+        table = subprocess.run([sys.executable, "-m", "rag.bench", "table", str(index_dir)],
+                               cwd=ROOT, env=_env(index_dir, **env), capture_output=True,
+                               text=True, timeout=STAGE_TIMEOUT_S)
+        if table.returncode != 0:
+            raise RuntimeError(f"bench table stage failed: {table.stderr[-2000:]}")
+        result = run_ask(index_dir, questions, **env)
+        result.table_build_s = json.loads(table.stdout.strip().splitlines()[-1])["seconds"]
+        result.server_peak_rss_mb = _status_mb("VmHWM", server.pid)
+        return result
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+        log.close()
 
 
 def run_http(index_dir: Path, questions: list[str], clients: int = HTTP_CLIENTS,
@@ -378,12 +438,14 @@ def run_http(index_dir: Path, questions: list[str], clients: int = HTTP_CLIENTS,
 # ---- orchestration --------------------------------------------------------------------------
 
 def bench_size(label: str, corpus: Path, work: Path, questions: list[str], floor: bool,
-               http: bool, target: int | None = None) -> SizeResult:
+               http: bool, target: int | None = None, server: bool = False) -> SizeResult:
     """Ingest `corpus` (or reuse an earlier run's index in `work`), then ask, then HTTP."""
     from rag.config import load_settings
+    from rag.embeddings import vector_space
 
     backend = load_settings().backend
-    tag = label if backend == "torch" else f"{label}-{backend}"  # an index serves one backend
+    # An index serves the backends of one vector space (onnx and torch share theirs).
+    tag = label if vector_space(backend) == vector_space("onnx") else f"{label}-{backend}"
     index_dir = work / f"index-{tag}"
     saved = work / f"ingest-{tag}.json"
     if saved.exists() and (index_dir / "chroma").exists():
@@ -397,11 +459,14 @@ def bench_size(label: str, corpus: Path, work: Path, questions: list[str], floor
     result = SizeResult(label, target, ingest, run_ask(index_dir, questions))
     if http:
         result.http = run_http(index_dir, questions)
+    if server:
+        result.server = run_server_ask(index_dir, questions, work / "cache")
     return result
 
 
 def run_bench(sizes: list[int], work: Path, http_sizes: set[str],
-              log=lambda message: None) -> BenchReport:
+              log=lambda message: None, server_sizes: frozenset[str] = frozenset()
+              ) -> BenchReport:
     """Benchmark the shipped corpus, then each synthetic size, in `work` (kept for reuse)."""
     from rag.bench_corpus import text_pool, write_corpus
 
@@ -412,7 +477,8 @@ def run_bench(sizes: list[int], work: Path, http_sizes: set[str],
     shipped_questions = load_questions(QUESTION_FILES[:1], per_file=1000)
     log("shipped corpus")
     report.sizes.append(bench_size("shipped", ROOT / "docs", work, shipped_questions,
-                                   floor=False, http="shipped" in http_sizes))
+                                   floor=False, http="shipped" in http_sizes,
+                                   server="shipped" in server_sizes))
     pool = text_pool([folder for folder in SOURCES if folder.exists()])
     questions = load_questions(QUESTION_FILES)
     for number, size in enumerate(sizes):
@@ -424,7 +490,8 @@ def run_bench(sizes: list[int], work: Path, http_sizes: set[str],
         # The model floor is timed once, on the first size whose text is all distinct.
         floor = number == 0 and size <= sum(u.chunk_estimate(200) for u in pool)
         report.sizes.append(bench_size(label, corpus, work, questions, floor=floor,
-                                       http=label in http_sizes, target=size))
+                                       http=label in http_sizes, target=size,
+                                       server=label in server_sizes))
     report.load_after = os.getloadavg()
     return report
 
@@ -443,13 +510,18 @@ def format_table(report: BenchReport) -> str:
                      f"{floor:>7} {share:>6} {i.peak_rss_mb:>7.0f}")
     lines += ["", f"{'corpus':>8} {'cold s':>7} {'cold cpu':>8} {'p50 ms':>7} {'p95 ms':>7} "
                   f"{'p99 ms':>7} {'retr p95':>8} {'cpu p50':>7} {'cpu p95':>7} {'model':>6} "
-                  f"{'RSS MB':>7}"]
-    for s in report.sizes:
-        a = s.ask
-        lines.append(f"{s.label:>8} {a.cold_start_s:>7.1f} {a.cold_start_cpu_s:>8.1f} "
+                  f"{'RSS MB':>7} {'anon MB':>7}"]
+    asks = [(s.label, s.ask) for s in report.sizes]
+    asks += [(f"{s.label} srv", s.server) for s in report.sizes if s.server]
+    for label, a in asks:
+        lines.append(f"{label:>8} {a.cold_start_s:>7.1f} {a.cold_start_cpu_s:>8.1f} "
                      f"{a.p50_ms:>7.1f} {a.p95_ms:>7.1f} {a.p99_ms:>7.1f} "
                      f"{a.retrieve_p95_ms:>8.1f} {a.cpu_p50_ms:>7.1f} {a.cpu_p95_ms:>7.1f} "
-                     f"{a.model_share:>6.0%} {a.peak_rss_mb:>7.0f}")
+                     f"{a.model_share:>6.0%} {a.peak_rss_mb:>7.0f} {a.anon_rss_mb:>7.0f}")
+    for label, a in asks:
+        if a.server_peak_rss_mb:
+            lines.append(f"{label}: the Chroma server peaked at {a.server_peak_rss_mb:.0f} MB; "
+                         f"this machine's sentence table snapshot took {a.table_build_s:.1f} s")
     for i in (s.ingest for s in report.sizes if s.ingest.raw_sentences_per_s):
         lines.append(f"\nraw model encode: {i.raw_sentences_per_s:.0f} sentences/s (sentences "
                      f"alone); {i.floor_sentences_per_s:.0f} sentences/s counting the chunk "
@@ -462,18 +534,20 @@ def format_table(report: BenchReport) -> str:
                          f" p95 {h.p95_ms:.0f} ms {h.first_error}".rstrip())
     lines.append(f"{report.cpus} CPUs; {report.backend} backend; load average before "
                  f"{report.load_before[0]:.1f}, "
-                 f"after {report.load_after[0]:.1f}; torch threads "
-                 f"{report.sizes[0].ask.torch_threads if report.sizes else '?'}")
+                 f"after {report.load_after[0]:.1f}; model threads "
+                 f"{report.sizes[0].ask.model_threads if report.sizes else '?'}")
     return "\n".join(lines)
 
 
-def command(sizes: list[int], as_json: bool, workdir: str | None, http_sizes: set[str]) -> int:
+def command(sizes: list[int], as_json: bool, workdir: str | None, http_sizes: set[str],
+            server_sizes: frozenset[str] = frozenset()) -> int:
     """The `python -m rag bench` entry point; returns the exit code."""
     work = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="sitrep-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
         report = run_bench(sizes, work, http_sizes,
-                           log=lambda m: print(f"bench: {m}", file=sys.stderr, flush=True))
+                           log=lambda m: print(f"bench: {m}", file=sys.stderr, flush=True),
+                           server_sizes=server_sizes)
     finally:
         if not workdir:
             shutil.rmtree(work, ignore_errors=True)
@@ -489,6 +563,8 @@ def _stage_main(argv: list[str]) -> int:
         print(json.dumps(asdict(result)))
     elif argv[0] == "ask":
         ask_stage(Path(argv[1]), json.loads(Path(argv[2]).read_text()))
+    elif argv[0] == "table":
+        table_stage(Path(argv[1]))
     else:
         print(f"unknown bench stage {argv[0]!r}", file=sys.stderr)
         return 2

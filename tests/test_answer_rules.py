@@ -14,6 +14,7 @@ from rag.answer import compose, unanswered_because
 from rag.question import analyse, counted_word, question_type, resolve_followup
 from rag.sentence_table import Candidate
 from rag.spans import answer_span
+from tests.conftest import DOCS
 
 
 def sentence(text: str) -> Candidate:
@@ -180,3 +181,14 @@ def test_batched_entities_match_one_at_a_time():
     assert all(t in nlp._cache for t in texts)
     assert [nlp.entities(t) for t in texts] == one_by_one
     assert any(e.label == "PERSON" for e in one_by_one[0])
+
+
+def test_entities_skip_the_tagger_and_lose_nothing():
+    """`nlp.entities` runs NER alone; the full pipeline must find the same entities."""
+    texts = [line for line in (DOCS / "russia-north-korea.txt").read_text(
+        encoding="utf-8").splitlines() if line.strip()]
+    full = [tuple((e.text, e.label_, e.start_char, e.end_char) for e in doc.ents)
+            for doc in nlp.pipeline().pipe(texts)]
+    nlp._cache.clear()
+    found = [tuple((e.text, e.label, e.start, e.end) for e in nlp.entities(t)) for t in texts]
+    assert found == full and sum(map(len, full)) > 20

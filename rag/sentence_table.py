@@ -16,6 +16,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from rag import table_store
 from rag.index import READ_PAGE, Index
 from rag.text import stems
 
@@ -68,8 +69,6 @@ class SentenceTable:
     def load(cls, index: Index) -> "SentenceTable":
         """The table of the index's current generation: its snapshot when one was saved (a
         second or two at 100k chunks), else built from Chroma (minutes there) and saved."""
-        from rag import table_store
-
         generation = index.generation()
         committed = {r.doc_id: r for r in index.documents()}
         folder = table_store.folder(index, generation)

@@ -45,8 +45,8 @@ def test_a_saved_table_reads_back_as_the_built_one(index: Index):
     assert loaded.doc_rows == built.doc_rows
     query = ["troop", "north", "korea"]
     assert np.allclose(loaded.bm25.get_scores(query), built.bm25.get_scores(query))
-    assert loaded.block_text(*loaded.position.__iter__().__next__()) == \
-        built.block_text(*built.position.__iter__().__next__())
+    doc_id, idx = next(iter(built.position))
+    assert loaded.block_text(doc_id, idx) == built.block_text(doc_id, idx)
 
 
 def test_a_new_process_starts_from_the_snapshot_without_reading_chroma(index: Index):

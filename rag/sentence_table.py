@@ -54,7 +54,7 @@ class SentenceTable:
     """
 
     generation: str
-    texts: Sequence[str]  # a list when built, `rag.table_store.Texts` (memory-mapped) when read
+    texts: Sequence[str]  # a list when built, `rag.table_store.Texts` (read from file) when read
     columns: dict[str, np.ndarray]  # doc, idx, start, end, chunk, block, section, kind
     doc_keys: list[tuple[str, str, str, str]]  # doc column → (doc_id, sha, source, title)
     sections: list[str]  # section column → heading
@@ -77,7 +77,7 @@ class SentenceTable:
             built = cls.build(index, generation, committed)
             if not table_store.write(built, folder):
                 return built  # could not save (read-only place, full disk): keep it in memory
-            # Read it back: the memory-mapped texts and BM25 arrays cost less than the built.
+            # Read it back: texts read from file and mapped BM25 arrays cost less than the built.
             stored = table_store.read(folder, generation, committed)
             if stored is None:
                 return built

@@ -3,8 +3,8 @@
 Building the table (`SentenceTable.build`) reads every sentence from Chroma, stems it and
 indexes it for BM25: about 80 s at 100k chunks. A snapshot is written once per index generation
 by the first process that needs it (normally the ingest itself) and read by every later process
-in about a second. Texts and the BM25 arrays are memory-mapped, so they cost resident memory
-only for the pages questions touch.
+in about a second. Texts are read from the file row by row and the BM25 arrays are
+memory-mapped, so they cost resident memory only for what questions touch.
 
 Where: beside an embedded index (`SITREP_INDEX/tables/`); for a Chroma server, on each machine
 under `SITREP_CACHE/tables/<server and collection>/`. A snapshot folder is named by the index
@@ -38,13 +38,14 @@ log = logging.getLogger(__name__)
 
 
 class Texts(Sequence):
-    """Sentence texts kept in one UTF-8 file, memory-mapped; a row is decoded when asked for.
+    """Sentence texts kept in one UTF-8 file; a row is read (`os.pread`) when asked for.
 
-    A list of 385k Python strings costs ~70 MB resident at 100k chunks; this costs the pages
-    read."""
+    A list of 385k Python strings costs ~70 MB resident at 100k chunks. A memory map of the
+    file grew to all of it within 60 questions (each page read maps its neighbours too); reads
+    leave the pages in the kernel's cache, outside the process."""
 
-    def __init__(self, blob: Any, ends: np.ndarray) -> None:
-        self._blob = blob  # np.memmap of uint8 (b"" when there are no texts)
+    def __init__(self, path: Path | None, ends: np.ndarray) -> None:
+        self._file = open(path, "rb") if path is not None else None  # None: no texts
         self._ends = ends  # byte offset where each row's text ends
 
     def __len__(self) -> int:
@@ -58,7 +59,7 @@ class Texts(Sequence):
         if not 0 <= row < len(self):
             raise IndexError(row)
         start = int(self._ends[row - 1]) if row else 0
-        return bytes(self._blob[start:int(self._ends[row])]).decode("utf-8")
+        return os.pread(self._file.fileno(), int(self._ends[row]) - start, start).decode("utf-8")
 
     def __iter__(self) -> Iterator[str]:
         return (self[r] for r in range(len(self)))
@@ -116,10 +117,10 @@ def _read(where: Path, generation: str, committed: dict[str, Any]) -> dict[str, 
     if len(ends) != meta["rows"] or size != (int(ends[-1]) if len(ends) else 0) \
             or matrix.shape != (len(meta["columns"]), meta["rows"]):
         return None
-    blob = np.memmap(where / "texts.bin", dtype=np.uint8, mode="r") if size else b""
     bm25 = (bm25s.BM25.load(str(where / "bm25"), mmap=True, show_progress=False)
             if meta["rows"] else None)
-    return {"generation": generation, "texts": Texts(blob, ends),
+    texts = Texts(where / "texts.bin" if size else None, ends)
+    return {"generation": generation, "texts": texts,
             "columns": dict(zip(meta["columns"], matrix)), "doc_keys": doc_keys,
             "sections": meta["sections"], "kinds": meta["kinds"],
             "idf": json.loads((where / "idf.json").read_text(encoding="utf-8")),

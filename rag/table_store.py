@@ -167,11 +167,17 @@ def write(table: Any, where: Path) -> bool:
 def _prune(kept: Path) -> None:
     """Delete snapshots older than `kept` and half-written ones of dead processes. A process
     still reading a deleted snapshot keeps its open files (POSIX), and is stale anyway."""
-    now, mtime = time.time(), kept.stat().st_mtime
-    for other in kept.parent.iterdir():
-        if other == kept or not other.is_dir():
-            continue
-        age = other.stat().st_mtime
-        if (other.name.startswith(".") and now - age > STALE_TMP_S) or \
-                (not other.name.startswith(".") and age < mtime):
-            shutil.rmtree(other, ignore_errors=True)
+    try:
+        now, mtime = time.time(), kept.stat().st_mtime
+        for other in kept.parent.iterdir():
+            if other == kept or not other.is_dir():
+                continue
+            try:
+                age = other.stat().st_mtime
+            except OSError:
+                continue  # another process removed it meanwhile
+            if (other.name.startswith(".") and now - age > STALE_TMP_S) or \
+                    (not other.name.startswith(".") and age < mtime):
+                shutil.rmtree(other, ignore_errors=True)
+    except OSError as exc:  # pruning is housekeeping: the snapshot itself is in place
+        log.warning("could not prune old sentence table snapshots beside %s (%s)", kept, exc)

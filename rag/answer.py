@@ -214,7 +214,6 @@ def _hedges(cited: Iterable[Candidate]) -> list[str]:
     return list(dict.fromkeys(h for c in cited for h in tradecraft.hedges(c.text)))
 
 
-
 def _refs(evidence: list[Evidence]) -> str:
     return "".join(f"[{n}]" for n in range(1, len(evidence) + 1))
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import rag  # noqa: F401  (offline environment before gradio loads)
 import gradio as gr
+from gradio import utils as gr_utils
 
 from rag.access import Caller, DocumentAccess, caller_from_headers
 from rag.brief import brief
@@ -337,6 +338,9 @@ def _library_tab(space: Workspace, blocks: gr.Blocks) -> None:
             progress=gr.Progress()) -> tuple[list, Any, str, None]:
         if not paths:
             return *refresh(request), gr.skip(), None
+        refused = [Path(p).name for p in paths if not _uploaded(p, blocks)]
+        if refused:  # a crafted request naming a file on the server's disk
+            raise gr.Error(f"Refused {', '.join(refused)}: not uploaded through this page.")
         progress(0, desc="Reading and checking the files…")
         def report_progress(done: int, total: int, source: str) -> None:
             progress((done, total), desc=f"Embedded {Path(source).name}", unit="sentences")
@@ -362,6 +366,14 @@ def _library_tab(space: Workspace, blocks: gr.Blocks) -> None:
         trigger(refresh, None, [table, doomed], queue=False)
     upload.upload(add, [upload], [table, doomed, status, upload])
     remove.click(drop, [doomed], [table, doomed, status])
+
+
+def _uploaded(path: str, blocks: gr.Blocks) -> bool:
+    """Did `path` arrive through Gradio's upload route (not merely name a server file)?"""
+    folder = Path(gr_utils.get_upload_folder()).resolve()
+    resolved = Path(path).resolve()
+    return (resolved.is_relative_to(folder)
+            and resolved in {Path(p).resolve() for p in blocks.upload_file_set})
 
 
 def _status(added: list[str] = (), unchanged: list[str] = (), errors: list[str] = ()) -> str:
@@ -404,6 +416,10 @@ def build_ui(engine: Engine, settings: Settings) -> gr.Blocks:
     """The whole UI: Chat, Library and Brief tabs over one engine."""
     space = Workspace(engine, settings, DocumentAccess(engine.index))
     with gr.Blocks(title="Sitrep") as blocks:
+        # Gradio checks that a file sent to an event was uploaded (and copies nothing else
+        # into its cache) only once `has_launched` is set, which `launch()` does and
+        # `gr.mount_gradio_app` does not: without it, an event could name any server file.
+        blocks.has_launched = True
         gr.Markdown("# Sitrep\nOffline briefings from your documents: every answer cites the "
                     "exact source sentences.", elem_id="sitrep-header")
         with gr.Tabs():

@@ -1,0 +1,126 @@
+"""Attacks from issue 14, performed against a real app process (`python app.py`) on loopback.
+
+The app runs in its own process over a tmp docs folder and index, the way `make run` runs it.
+Requests are the ones an attacker would send: Gradio's own queue protocol, and the JSON API.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .conftest import DOCS, ROOT
+from .proc import TIMEOUT_S, cli, cli_env
+from .serving import LOOPBACK, free_port
+
+pytestmark = pytest.mark.integration
+
+SECRET = ("The ops runbook says the vault code is 4471-ORCHID and the spare keys hang "
+          "behind the boiler in building nine.\n")
+
+
+@dataclass
+class App:
+    """A running `python app.py`: its URL, folders and log."""
+
+    url: str
+    root: Path
+    docs: Path
+    index: Path
+    log: Path
+    proc: subprocess.Popen
+
+    def ask(self, question: str) -> httpx.Response:
+        return httpx.post(self.url + "/api/ask", json={"question": question}, timeout=120)
+
+    def ingest(self) -> subprocess.CompletedProcess:
+        """`python -m rag ingest docs` in another process, as an operator would run it."""
+        return cli(["ingest", str(self.docs), "--index", str(self.index)], cwd=self.root)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory) -> App:
+    root = tmp_path_factory.mktemp("attack")
+    docs, index = root / "docs", root / "index"
+    shutil.copytree(DOCS, docs)
+    done = cli(["ingest", str(docs), "--index", str(index)], cwd=root)
+    assert done.returncode == 0, done.stderr
+    port = free_port()
+    log = root / "app.log"
+    env = cli_env(SITREP_DOCS=str(docs), SITREP_INDEX=str(index), SITREP_HOST=LOOPBACK,
+                  SITREP_PORT=str(port))
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=root, env=env,
+                                stdout=out, stderr=subprocess.STDOUT)
+    running = App(f"http://{LOOPBACK}:{port}", root, docs, index, log, proc)
+    try:
+        deadline = time.monotonic() + TIMEOUT_S
+        while True:
+            assert proc.poll() is None, log.read_text()
+            try:
+                if httpx.get(running.url + "/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "app did not start"
+            time.sleep(0.2)
+        yield running
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def gradio_event(app: App, api_name: str, data: list) -> dict:
+    """Run one UI event through Gradio's queue (join, then read the event stream) and return
+    its `process_completed` message."""
+    config = httpx.get(app.url + "/config", timeout=30).json()
+    fn_index = next(d["id"] for d in config["dependencies"] if d.get("api_name") == api_name)
+    session = f"attack-{time.monotonic_ns()}"
+    joined = httpx.post(app.url + "/gradio_api/queue/join", timeout=30, json={
+        "data": data, "fn_index": fn_index, "session_hash": session, "event_data": None,
+        "trigger_id": None})
+    assert joined.status_code == 200, joined.text
+    with httpx.stream("GET", app.url + "/gradio_api/queue/data",
+                      params={"session_hash": session}, timeout=120) as stream:
+        for line in stream.iter_lines():
+            if line.startswith("data:"):
+                message = json.loads(line[5:])
+                if message.get("msg") == "process_completed":
+                    return message
+    raise AssertionError("the event stream ended without process_completed")
+
+
+def test_ui_upload_refuses_a_file_from_the_server_disk(app: App, tmp_path: Path) -> None:
+    """Issue 14, item 1: the upload event names a server file instead of an uploaded one."""
+    secret = tmp_path / "private" / "ops-runbook.md"
+    secret.parent.mkdir()
+    secret.write_text(SECRET, encoding="utf-8")
+    done = gradio_event(app, "add", [[{"path": str(secret),
+                                        "meta": {"_type": "gradio.FileData"}}]])
+    assert not done.get("success"), done
+    assert "not uploaded" in json.dumps(done.get("output")), done  # a clear refusal
+    assert not (app.docs / "ops-runbook.md").exists()
+    listed = httpx.get(app.url + "/api/documents", timeout=30).json()["documents"]
+    assert all("ops-runbook" not in d["source"] for d in listed)
+    answer = app.ask("What is the vault code in the ops runbook?").json()
+    assert "4471" not in json.dumps(answer)
+
+    # A file that did go through the upload route is still added.
+    upload = tmp_path / "harbour-note.md"
+    upload.write_text("The harbour note says the tug Aurora towed 14 barges to Kotka.\n")
+    with upload.open("rb") as handle:
+        paths = httpx.post(app.url + "/gradio_api/upload", timeout=60,
+                           files={"files": (upload.name, handle, "text/markdown")}).json()
+    done = gradio_event(app, "add", [[{"path": paths[0], "orig_name": upload.name,
+                                        "meta": {"_type": "gradio.FileData"}}]])
+    assert done.get("success"), done
+    assert (app.docs / "harbour-note.md").exists()
+    assert "14 barges" in app.ask("How many barges did the tug Aurora tow?").json()["answer"]

@@ -60,6 +60,8 @@ READ_PAGE = 5_000  # rows per Chroma read of a whole collection (SQLite caps var
 # Docs records hold each document's full text, which Chroma reads along with the metadata
 # asked for: one read of 4,081 documents took 170 MB of resident memory, pages of 250 take 30.
 DOC_PAGE = 250
+# A store replaced by a reopen stays open this long for the questions that began on it.
+RETIRE_S = 120.0
 ENCODE_AHEAD_TEXTS = 2048  # sentences of several documents encoded in one model call
 
 
@@ -178,11 +180,21 @@ class Index:
     """Read and write one Sitrep index (embedded or server Chroma)."""
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder or get_embedder(settings.model_path, settings.backend)
+        self._reopen_lock = threading.Lock()
+        self._opened = 0  # how many times the store was opened in this process
+        self._retired: Any = None  # the client replaced by the last reopen (still readable)
+        self._open()
+        self._seen = self.generation()  # the generation this process's store reflects
+        self._check_backend()
+
+    def _open(self) -> None:
+        """Open the Chroma client and the three collections."""
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
-        self.settings = settings
-        self.embedder = embedder or get_embedder(settings.model_path, settings.backend)
+        settings = self.settings
         chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         if settings.chroma_url:
             from urllib.parse import urlparse
@@ -199,8 +211,13 @@ class Index:
                     "start it with `chroma run --path DIR --port N`") from None
         else:
             settings.index_dir.mkdir(parents=True, exist_ok=True)
-            self.client = chromadb.PersistentClient(path=str(settings.index_dir / "chroma"),
-                                                    settings=chroma_settings)
+            # Chroma keeps one store per path string in a process, and that store never sees
+            # what another process writes. A reopen uses the other of two spellings of the
+            # path, so it gets a fresh store while questions already running finish on the
+            # old one (closed RETIRE_S later).
+            path = str(settings.index_dir / "chroma") + ("/." if self._opened % 2 else "")
+            self.client = chromadb.PersistentClient(path=path, settings=chroma_settings)
+        self._opened += 1
         name = settings.collection
         space = {"hnsw:space": "cosine"}
         # embedding_function=None: Chroma must never embed (it would fetch its own model).
@@ -210,7 +227,36 @@ class Index:
             f"{name}-chunks", metadata=space, embedding_function=None)
         self.docs = self.client.get_or_create_collection(
             f"{name}-docs", embedding_function=None)
-        self._check_backend()
+
+    def refresh(self) -> str:
+        """The generation marker, after reopening an embedded store another process changed.
+
+        An embedded store opened before another process's ingest misses that ingest's vectors
+        (queries skip them, reads by id fail with "Error finding id"); reopened, it has them.
+        A Chroma server serves every process the same data, so it is never reopened.
+        """
+        generation = self.generation()
+        if self.settings.chroma_url or generation == self._seen:
+            return generation
+        with self._reopen_lock:
+            if generation != self._seen:
+                if self._retired is not None:  # reopened twice within RETIRE_S
+                    self._retired.close()
+                    self._retired = None
+                current = self.client
+                self._open()  # if this fails, the current store stays in use
+                self._retired, self._seen = current, generation
+                closer = threading.Timer(RETIRE_S, self._close_retired, [self._retired])
+                closer.daemon = True
+                closer.start()
+        return generation
+
+    def _close_retired(self, client: Any) -> None:
+        """Close a client a reopen replaced, once questions begun on it have finished."""
+        with self._reopen_lock:
+            if self._retired is client:
+                client.close()  # frees its in-memory vectors
+                self._retired = None
 
     def _check_backend(self) -> None:
         """Refuse an index whose vectors another vector space made (int8 vs float32): their
@@ -297,6 +343,7 @@ class Index:
         max_bytes = int(self.settings.max_file_mb * 1_000_000)
         with self._write_lock():
             _checkpoint("locked")
+            self.refresh()  # a stale store would write over another process's vectors
             committed = {r.doc_id: r for r in self.documents()}
             # A twin is a file with the same content; a moved file's old record is not one.
             seen_hashes = {r.sha256: r.source for r in committed.values() if r.file_exists()}
@@ -350,6 +397,7 @@ class Index:
     def remove(self, doc_id: str) -> DocRecord | None:
         """Remove one committed document; return its record, or None if it was not there."""
         with self._write_lock():
+            self.refresh()
             record = next((r for r in self.documents() if r.doc_id == doc_id), None)
             if record is not None:
                 self._delete_document(doc_id)
@@ -459,6 +507,7 @@ class Index:
             self.docs.upsert(ids=[META_ID], embeddings=[[1.0]], documents=[""],
                              metadatas=[{"generation": fingerprint,
                                          "backend": self.embedder.backend}])
+        self._seen = fingerprint  # written through this store: it holds what it wrote
 
 
 class _Loader:

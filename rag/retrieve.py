@@ -12,10 +12,12 @@ stay in sync.
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
 import numpy as np
+from chromadb.errors import ChromaError
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
@@ -23,6 +25,8 @@ from langchain_core.retrievers import BaseRetriever
 from rag.index import META_ID, Index
 from rag.sentence_table import Candidate, SentenceTable
 from rag.text import content_words, stem, stems
+
+log = logging.getLogger("sitrep.retrieve")
 
 
 class Retriever:
@@ -36,8 +40,8 @@ class Retriever:
         self._lock = threading.Lock()
 
     def table(self) -> SentenceTable:
-        """The sentence table, reloaded if another writer changed the index."""
-        generation = self.index.generation()
+        """The sentence table, reloaded (with the store) if another writer changed the index."""
+        generation = self.index.refresh()
         with self._lock:
             if self._table is None or self._table.generation != generation:
                 self._table = SentenceTable.load(self.index)
@@ -117,7 +121,13 @@ class Retriever:
         missing = [c for c in found.values() if c.dense == 0.0]
         if not missing:
             return
-        got = self.index.sentences.get(ids=[c.id for c in missing], include=["embeddings"])
+        try:
+            got = self.index.sentences.get(ids=[c.id for c in missing], include=["embeddings"])
+        except ChromaError as exc:
+            # A store that another process's write has just outdated may not know some ids
+            # yet; the candidates keep their other signals rather than failing the question.
+            log.warning("cosine fill-in skipped: %s", exc)
+            return
         vectors = dict(zip(got["ids"], got["embeddings"]))
         for cand in missing:
             if cand.id in vectors:

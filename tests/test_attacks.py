@@ -1,7 +1,8 @@
 """Attacks from issue 14, performed against a real app process (`python app.py`) on loopback.
 
-The app runs in its own process over a tmp docs folder and index, the way `make run` runs it.
-Requests are the ones an attacker would send: Gradio's own queue protocol, and the JSON API.
+The app runs in its own process over a tmp docs folder and index, the way `make run` runs it;
+a second process (`python -m rag ingest`) changes the index under it. Requests are the ones an
+attacker or a second operator would send: Gradio's own queue protocol, and the JSON API.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import json
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,9 @@ pytestmark = pytest.mark.integration
 
 SECRET = ("The ops runbook says the vault code is 4471-ORCHID and the spare keys hang "
           "behind the boiler in building nine.\n")
+QUARTERMASTER = ("---\ntitle: Quartermaster report\n---\n# Stores\n\n"
+                 "The quartermaster counted {n} crates of rations in Vyborg on Monday.\n\n"
+                 "The rations were sent north by truck the next morning.\n")
 
 
 @dataclass
@@ -124,3 +129,36 @@ def test_ui_upload_refuses_a_file_from_the_server_disk(app: App, tmp_path: Path)
     assert done.get("success"), done
     assert (app.docs / "harbour-note.md").exists()
     assert "14 barges" in app.ask("How many barges did the tug Aurora tow?").json()["answer"]
+
+
+def test_running_app_answers_from_another_process_ingest(app: App) -> None:
+    """Issue 14, item 2: add, then change, a document and ingest it from another process while
+    the app serves; questions asked meanwhile never fail, and the next one sees the change."""
+    statuses: list[int] = []
+    stop = threading.Event()
+
+    def keep_asking() -> None:
+        while not stop.is_set():
+            for path, body in (("/api/ask", {"question": "How many crates of rations?"}),
+                               ("/api/brief", {})):
+                statuses.append(httpx.post(app.url + path, json=body, timeout=120).status_code)
+            time.sleep(0.2)
+
+    asker = threading.Thread(target=keep_asking, daemon=True)
+    asker.start()
+    try:
+        for crates in ("3,917", "5,208"):  # added, then changed
+            (app.docs / "quartermaster.md").write_text(QUARTERMASTER.format(n=crates))
+            done = app.ingest()
+            assert done.returncode == 0, done.stderr
+            answer = app.ask("How many crates of rations did the quartermaster count?")
+            assert answer.status_code == 200, app.log.read_text()[-3000:]
+            assert crates in answer.json()["answer"]
+            assert any(c["source"].endswith("quartermaster.md")
+                       for c in answer.json()["citations"])
+            brief = httpx.post(app.url + "/api/brief", json={}, timeout=120)
+            assert brief.status_code == 200, app.log.read_text()[-3000:]
+    finally:
+        stop.set()
+        asker.join(timeout=120)
+    assert statuses and set(statuses) == {200}, statuses

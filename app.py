@@ -28,7 +28,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
 def main() -> None:
     settings = load_settings()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    # No uvicorn access log: it prints every URL with its query string (session hashes,
+    # `?token=`); the structured request log (rag.guard) is the one log of requests.
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info",
+                access_log=False)
 
 
 if __name__ == "__main__":

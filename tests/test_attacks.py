@@ -162,3 +162,19 @@ def test_running_app_answers_from_another_process_ingest(app: App) -> None:
         stop.set()
         asker.join(timeout=120)
     assert statuses and set(statuses) == {200}, statuses
+
+
+def test_access_log_keeps_no_query_strings(app: App) -> None:
+    """Issue 14, item 8: session hashes and `?token=` in URLs must not reach stdout."""
+    token, session = "leaky-token-" + "x4" * 8, "leaky-session-" + "y5" * 8
+    httpx.get(app.url + "/", params={"token": token}, timeout=30)
+    try:  # an unknown session's event stream is cut short: only the log line matters here
+        httpx.get(app.url + "/gradio_api/queue/data", params={"session_hash": session},
+                  timeout=5)
+    except httpx.HTTPError:
+        pass
+    httpx.get(app.url + "/healthz", timeout=30)
+    time.sleep(0.5)  # let the process flush its log
+    log = app.log.read_text()
+    assert token not in log and session not in log
+

@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
@@ -228,6 +229,12 @@ def build_api(engine: Engine, settings: Settings) -> FastAPI:
     @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
                    include_in_schema=False)
     def unknown(rest: str, request: Request) -> JSONResponse:
+        """404 for an unknown path; 405 (with Allow) for a known one asked with another method."""
+        allowed = sorted({method for route in app.routes if isinstance(route, APIRoute)
+                          and route.path == f"/api/{rest}" for method in route.methods})
+        if allowed:
+            return JSONResponse(status_code=405, headers={"Allow": ", ".join(allowed)}, content={
+                "error": f"/api/{rest} takes {', '.join(allowed)}, not {request.method}"})
         return JSONResponse(status_code=404, content={
             "error": f"no API route {request.method} /api/{rest}; see /openapi.json"})
 

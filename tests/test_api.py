@@ -99,9 +99,12 @@ def test_malformed_json_and_lone_surrogates(secure):
 
 
 def test_unknown_api_routes_get_json_errors(secure):
-    for method, path in (("GET", "/api/ask"), ("POST", "/api/nope"), ("DELETE", "/api/documents")):
+    response = httpx.post(secure.url + "/api/nope", headers=OPS)
+    assert response.status_code == 404 and "/openapi.json" in response.json()["error"]
+    for method, path, allow in (("GET", "/api/ask", "POST"), ("DELETE", "/api/documents", "GET")):
         response = httpx.request(method, secure.url + path, headers=OPS)
-        assert response.status_code == 404 and "/openapi.json" in response.json()["error"]
+        assert response.status_code == 405 and response.headers["allow"] == allow
+        assert allow in response.json()["error"]
 
 
 def test_body_size_limit_declared_and_streamed(secure):

@@ -178,3 +178,9 @@ def test_access_log_keeps_no_query_strings(app: App) -> None:
     log = app.log.read_text()
     assert token not in log and session not in log
 
+
+def test_get_on_a_post_route_answers_405(app: App) -> None:
+    """Issue 14, item 11: a known route asked with the wrong method is 405, not 404."""
+    response = httpx.get(app.url + "/api/ask", timeout=30)
+    assert response.status_code == 405, response.text
+    assert response.headers["allow"] == "POST" and "POST" in response.json()["error"]

@@ -11,6 +11,7 @@ Bad input raises `DocumentError` with a message that says what is wrong.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -20,6 +21,9 @@ from typing import Any
 import yaml
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
+# Sentences one document may hold (SITREP_MAX_DOC_SENTENCES). File bytes do not bound a PDF's
+# text: a 3 KB PDF can draw 20,000 lines, each sentence embedded and stored.
+MAX_DOC_SENTENCES = 10_000
 
 _MD_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
 _BULLET = re.compile(r"^[ \t]*(?:[-*+•●▪◦‣]|\d{1,3}[.)])[ \t]+")
@@ -95,6 +99,19 @@ def split_sentences(text: str, base: int = 0) -> list[tuple[int, int]]:
         if end > start:
             spans.append((base + start, base + end))
     return spans
+
+
+def max_doc_sentences(env: dict[str, str] | None = None) -> int:
+    """SITREP_MAX_DOC_SENTENCES (default 10,000): the most sentences one document may hold."""
+    from rag.config import _number
+
+    return _number(dict(os.environ if env is None else env), "SITREP_MAX_DOC_SENTENCES",
+                   MAX_DOC_SENTENCES, 1, 10_000_000)
+
+
+def _too_many_sentences(path: Path, count: str, limit: int) -> DocumentError:
+    return DocumentError(f"{path}: {count} sentences, over the {limit:,}-sentence limit per "
+                         "document (raise SITREP_MAX_DOC_SENTENCES or split the file)")
 
 
 def _check_size(path: Path, max_bytes: int) -> None:
@@ -248,14 +265,32 @@ def _html_text(raw: str) -> tuple[str, str]:
     return "\n\n".join(lines), title
 
 
-def _pdf_text(path: Path) -> str:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+def _pdf_text(path: Path, max_chars: int) -> str:
+    """The text layer of a PDF, at most `max_chars` characters (a text file's size limit).
 
+    Any pypdf error (all derive from `PyPdfError`; `LimitReachedError`, a stream inflating past
+    pypdf's limits, is not a `PdfReadError`) refuses this file only.
+    """
+    from pypdf import PdfReader
+    from pypdf.errors import LimitReachedError, PyPdfError
+
+    pages: list[str] = []
+    size = 0
     try:
         reader = PdfReader(str(path))
-        pages = [(page.extract_text() or "").strip() for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, OSError) as exc:
+        for page in reader.pages:
+            pages.append((page.extract_text() or "").strip())
+            size += len(pages[-1])
+            if size > max_chars:  # stop extracting: the rest would only be thrown away
+                raise DocumentError(
+                    f"{path}: the PDF's text runs past {max_chars:,} characters, the size "
+                    "limit of a text file (raise SITREP_MAX_FILE_MB or split the file)")
+    except DocumentError:
+        raise
+    except LimitReachedError as exc:
+        raise DocumentError(f"{path}: cannot read PDF: its content inflates past pypdf's "
+                            f"safety limit ({exc})") from None
+    except (PyPdfError, ValueError, KeyError, OSError) as exc:
         raise DocumentError(f"{path}: cannot read PDF ({exc})") from None
     text = "\n\n".join(p for p in pages if p)
     if not text.strip():
@@ -269,8 +304,10 @@ def _default_title(path: Path) -> str:
     return re.sub(r"[-_]+", " ", path.stem).strip().title() or path.name
 
 
-def load_document(path: str | Path, max_bytes: int = 20_000_000) -> Document:
-    """Read one file into a `Document`; raise `DocumentError` on anything unusable."""
+def load_document(path: str | Path, max_bytes: int = 20_000_000,
+                  max_sentences: int = MAX_DOC_SENTENCES) -> Document:
+    """Read one file into a `Document`; raise `DocumentError` on anything unusable, including
+    text of more than `max_sentences` sentences."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -282,7 +319,7 @@ def load_document(path: str | Path, max_bytes: int = 20_000_000) -> Document:
     title = ""
     if suffix == ".pdf":
         _check_size(path, max_bytes)
-        text, body_start, markdown = _pdf_text(path), 0, False
+        text, body_start, markdown = _pdf_text(path, max_bytes), 0, False
     else:
         raw = _read_text(path, max_bytes)
         if suffix in (".html", ".htm"):
@@ -295,7 +332,11 @@ def load_document(path: str | Path, max_bytes: int = 20_000_000) -> Document:
             if text.startswith("\ufeff", body_start):
                 body_start += 1  # a byte-order mark (Windows editors) is not text
     blocks, sections = _layout(text, body_start, markdown)
+    if len(blocks) > max_sentences:  # each block holds a sentence or more: refuse before pysbd
+        raise _too_many_sentences(path, f"{len(blocks):,}+", max_sentences)
     sentences = _sentences(text, blocks)
+    if len(sentences) > max_sentences:
+        raise _too_many_sentences(path, f"{len(sentences):,}", max_sentences)
     if not sentences:
         raise DocumentError(f"{path}: no sentences found (only headings or blank lines?)")
     title = str(metadata.get("title") or title or

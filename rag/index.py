@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import queue
 import sys
@@ -28,10 +29,12 @@ import numpy as np
 
 import rag  # noqa: F401  (offline environment first)
 from rag.config import Settings
-from rag.documents import Document, DocumentError, find_files, load_document
+from rag.documents import (Document, DocumentError, find_files, load_document,
+                           max_doc_sentences)
 from rag.embeddings import Embedder, get_embedder, vector_space
 from rag.vector_cache import cached_encode
 
+log = logging.getLogger(__name__)
 META_ID = "__meta__"
 ProgressFn = Callable[[int, int, str], None]
 PAUSE_ENV = "SITREP_PAUSE_AT"
@@ -182,6 +185,7 @@ class Index:
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
         self.embedder = embedder or get_embedder(settings.model_path, settings.backend)
+        self.max_sentences = max_doc_sentences()  # per document (SITREP_MAX_DOC_SENTENCES)
         self._reopen_lock = threading.Lock()
         self._opened = 0  # how many times the store was opened in this process
         self._retired: Any = None  # the client replaced by the last reopen (still readable)
@@ -352,9 +356,15 @@ class Index:
             def screen(path: Path) -> Document | None:
                 """The file's document if it needs embedding; else record why not."""
                 try:
-                    doc = load_document(path, max_bytes=max_bytes)
+                    doc = load_document(path, max_bytes=max_bytes,
+                                        max_sentences=self.max_sentences)
                 except DocumentError as exc:
                     report.errors.append(str(exc))
+                    return None
+                except Exception as exc:  # a reader's bug on one hostile file: skip that file
+                    log.debug("unexpected error reading %s", path, exc_info=True)
+                    report.errors.append(f"{path}: cannot read this file "
+                                         f"({type(exc).__name__}: {exc})")
                     return None
                 if doc.doc_id in seen_ids:
                     return None  # the same file reached twice (a symlink, or listed twice)

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,6 +82,28 @@ def app(tmp_path_factory) -> App:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def one_page_pdf(content: bytes) -> bytes:
+    """A well-formed one-page PDF (Helvetica) whose page content is `content`, Flate-compressed."""
+    stream = zlib.compress(content, 9)
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 5 0 R >> >> >>",
+               b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream
+               + b"\nendstream",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref)
+    return bytes(out)
 
 
 def gradio_event(app: App, api_name: str, data: list) -> dict:
@@ -184,3 +207,32 @@ def test_get_on_a_post_route_answers_405(app: App) -> None:
     response = httpx.get(app.url + "/api/ask", timeout=30)
     assert response.status_code == 405, response.text
     assert response.headers["allow"] == "POST" and "POST" in response.json()["error"]
+
+
+def test_hostile_pdfs_are_skipped_and_the_rest_is_indexed(tmp_path: Path) -> None:
+    """Issue 14, item 5: a PDF whose content stream inflates past pypdf's limit (80 MB from
+    78 KB: `LimitReachedError`, not a `PdfReadError`) and one whose 3 KB draw 20,000 sentences,
+    in the docs folder beside good files; `python -m rag ingest`, as `make run` runs it first."""
+    docs = tmp_path / "docs"
+    shutil.copytree(DOCS, docs)
+    (docs / "quartermaster.md").write_text(QUARTERMASTER.format(n="2,604"))
+    (docs / "bomb.pdf").write_bytes(one_page_pdf(b"q Q\n" * 20_000_000))
+    (docs / "convoy-log.pdf").write_bytes(one_page_pdf(
+        b"BT /F1 10 Tf 12 TL 72 720 Td\n" + b"(The convoy moved north at dawn.) '\n" * 20_000
+        + b"ET\n"))
+    assert (docs / "bomb.pdf").stat().st_size < 100_000
+    assert (docs / "convoy-log.pdf").stat().st_size < 5_000
+    index = str(tmp_path / "index")
+    done = cli(["ingest"], cwd=tmp_path, SITREP_INDEX=index)
+    assert done.returncode == 0, done.stderr[-3000:]  # `make run` goes on to start the app
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    skipped = [line for line in done.stderr.splitlines() if line.startswith("skipped: ")]
+    assert any("bomb.pdf" in line and "cannot read PDF" in line for line in skipped), skipped
+    assert any("convoy-log.pdf" in line and "SITREP_MAX_DOC_SENTENCES" in line
+               for line in skipped), skipped
+    assert "added 2," in done.stdout and "errors 2;" in done.stdout, done.stdout
+    asked = cli(["ask", "--json", "How many crates of rations did the quartermaster count?"],
+                cwd=tmp_path, SITREP_INDEX=index)
+    assert asked.returncode == 0, asked.stderr[-3000:]
+    assert "2,604" in json.loads(asked.stdout)["answer"]
+

@@ -60,6 +60,7 @@ _UNIT_CUES: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
     ))
 
 
+_FIGURE_RANGE = re.compile(r"\s*(?:to|–|-)\s*")  # what joins the two ends of a range
 _FIGURE_YEAR = re.compile(r"^\s*(?:in|by|as of|for)\s+(1[5-9]\d\d|20\d\d)\b")
 
 
@@ -87,7 +88,10 @@ def _number_span(cand: Candidate, question: str) -> tuple[str, str, int] | None:
              if v not in qnums and not (_DATE_HINT.fullmatch(text[s:e]) and 1500 < v < 2100)]
     spans += [(normalize(m.group(0)), m.start(), m.end()) for m in _COUNT_WORDS.finditer(text)]
     years = {y for y in qnums if 1500 < y < 2100}
-    for key, start, end in sorted(spans, key=lambda x: x[1]):
+    ordered = sorted(spans, key=lambda x: x[1])
+    for n, (key, start, end) in enumerate(ordered):
+        if n + 1 < len(ordered) and _FIGURE_RANGE.fullmatch(text[end:ordered[n + 1][1]]):
+            end = ordered[n + 1][2]  # "10 to 14 days" is one figure, keyed by where it starts
         vague = not key[0].isdigit()  # "thousands": a figure, where given, answers better
         qual = _QUALIFIER.search(text[:start])
         begin = qual.start() if qual else start

@@ -13,6 +13,16 @@ _NUMBER = re.compile(
     r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?:\s*(thousand|million|billion|trillion))?",
     re.I)
 _SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+_UNITS = "two three four five six seven eight nine".split()
+_TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_WORD_VALUES = {"one": 1, **{w: n for n, w in enumerate(_UNITS, 2)},
+                **{w: n for n, w in enumerate(_TEENS, 10)},
+                **{w: 10 * n for n, w in enumerate(_TENS, 2)}}
+_SPELLED = re.compile(
+    r"(?<![\w-])(" + "|".join(_TENS + _TEENS + _UNITS) + r")"
+    r"(?:-(one|" + "|".join(_UNITS) + r"))?(?:\s+(hundred|thousand|million|billion))?(?![\w-])",
+    re.I)
 
 STOPWORDS = frozenset("""
 a about above after again against all am an and any are aren't as at be because been before
@@ -100,11 +110,18 @@ def content_words(text: str) -> list[str]:
 
 
 def numbers_in(text: str) -> list[tuple[float, int, int]]:
-    """Numeric values in `text` with their (start, end) spans: "12,000" → 12000.0."""
+    """Numeric values in `text` with their (start, end) spans, in order: "12,000" → 12000.0,
+    "Nine" → 9.0, "twenty-five" → 25.0 ("one" is left out: it is a pronoun as often)."""
     found = []
     for match in _NUMBER.finditer(text):
         value = float(match.group(1).replace(",", "") + (match.group(2) or ""))
         if match.group(3):
             value *= _SCALE[match.group(3).lower()]
         found.append((value, match.start(), match.end()))
-    return found
+    for match in _SPELLED.finditer(text):
+        tens, units, scale = (match.group(n) for n in (1, 2, 3))
+        value = float(_WORD_VALUES[tens.lower()] + (_WORD_VALUES[units.lower()] if units else 0))
+        if scale:
+            value *= _SCALE.get(scale.lower(), 100.0)
+        found.append((value, match.start(), match.end()))
+    return sorted(found, key=lambda f: f[1])

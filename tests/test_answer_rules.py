@@ -192,3 +192,22 @@ def test_entities_skip_the_tagger_and_lose_nothing():
     nlp._cache.clear()
     found = [tuple((e.text, e.label, e.start, e.end) for e in nlp.entities(t)) for t in texts]
     assert found == full and sum(map(len, full)) > 20
+
+
+@pytest.mark.parametrize("question, text, expected", [
+    ("How long will the repairs take?", "Repairs are expected to take 10 to 14 days.",
+     "10 to 14 days"),
+    ("How many frigates will the navy add?", "The navy will add four frigates to the force.",
+     "four frigates"),
+    ("How many ships were hit?", "In all, 14 ships were hit in March.", "14 ships"),
+])
+def test_figures_keep_their_range_and_spelled_out_numbers_count(question, text, expected):
+    assert value(question, text) == expected
+
+
+def test_spelled_out_numbers_are_numbers_but_one_is_not():
+    from rag.text import numbers_in
+
+    assert [v for v, _, _ in numbers_in("Nine vessels, twenty-five boats and 3 tugs")] == \
+        [9.0, 25.0, 3.0]
+    assert numbers_in("no one knows") == []

@@ -10,6 +10,7 @@ All document text is escaped by `rag.ui_render`; the page loads nothing from ano
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import rag  # noqa: F401  (offline environment before gradio loads)
 import gradio as gr
 from gradio import utils as gr_utils
+from gradio.exceptions import InvalidPathError
 
 from rag.access import Caller, DocumentAccess, caller_from_headers
 from rag.brief import brief
@@ -28,6 +30,10 @@ from rag.library import LibraryError, add_files, remove_document
 from rag.ui_render import (LIBRARY_HEADERS, copy_text, document_html, escape, library_rows,
                            link_markers, shown_source, sources_html)
 
+log = logging.getLogger("sitrep.ui")
+# What a browser sees when a UI event fails for any reason but a message meant for the user
+# (gr.Error): exception text may quote paths, document text or internals; the log has it.
+NEUTRAL_ERROR = "Something went wrong answering that; the error is logged."
 STATIC = Path(__file__).resolve().parent / "static" / "ui"
 EXAMPLES = ["How many troops?", "Who visited North Korea?", "What is China concerned about?",
             "What did North Korea get in return?"]
@@ -195,7 +201,37 @@ def mount_options(settings: Settings) -> dict[str, Any]:
     return {"theme": gr.themes.Default(primary_hue="blue", neutral_hue="slate"),
             "css_paths": [STATIC / "sitrep.css"],
             "max_file_size": int(settings.max_file_mb * 1_000_000),
-            "footer_links": ["settings"], "ssr_mode": False, "js": PAGE_JS}
+            "footer_links": ["settings"], "ssr_mode": False, "js": PAGE_JS,
+            # Errors that escape `_Blocks.process_api` (Gradio's own routes) show no text
+            # either; the default (True) sends every exception's message to the browser.
+            "show_error": False}
+
+
+class _Blocks(gr.Blocks):
+    """Blocks whose events never send an internal error's text to the browser.
+
+    Everything an event does (Gradio's preprocessing of the request's data, our handler, the
+    postprocessing) runs in `process_api`; any exception but a `gr.Error` (a message written
+    for the user) is logged with its traceback on `sitrep.ui` and becomes `NEUTRAL_ERROR`.
+    """
+
+    async def process_api(self, block_fn, *args, **kwargs):
+        try:
+            return await super().process_api(block_fn, *args, **kwargs)
+        except gr.Error:
+            raise
+        except InvalidPathError as exc:  # Gradio refused a file this request did not upload
+            log.warning("UI event %s refused a file: %s", _event_name(self, block_fn), exc)
+            raise gr.Error("Refused: that file was not uploaded through this page.",
+                           print_exception=False) from None
+        except Exception:
+            log.exception("UI event %s failed", _event_name(self, block_fn))
+            raise gr.Error(NEUTRAL_ERROR, print_exception=False) from None
+
+
+def _event_name(blocks: gr.Blocks, block_fn: Any) -> str:
+    block_fn = blocks.fns.get(block_fn, block_fn) if isinstance(block_fn, int) else block_fn
+    return str(getattr(block_fn, "api_name", None) or getattr(block_fn, "name", "?"))
 
 
 def _citation_viewer(space: Workspace, empty: str) -> CitationViewer:
@@ -415,7 +451,7 @@ def _brief_tab(space: Workspace) -> None:
 def build_ui(engine: Engine, settings: Settings) -> gr.Blocks:
     """The whole UI: Chat, Library and Brief tabs over one engine."""
     space = Workspace(engine, settings, DocumentAccess(engine.index))
-    with gr.Blocks(title="Sitrep") as blocks:
+    with _Blocks(title="Sitrep") as blocks:
         # Gradio checks that a file sent to an event was uploaded (and copies nothing else
         # into its cache) only once `has_launched` is set, which `launch()` does and
         # `gr.mount_gradio_app` does not: without it, an event could name any server file.

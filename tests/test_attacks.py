@@ -236,3 +236,21 @@ def test_hostile_pdfs_are_skipped_and_the_rest_is_indexed(tmp_path: Path) -> Non
     assert asked.returncode == 0, asked.stderr[-3000:]
     assert "2,604" in json.loads(asked.stdout)["answer"]
 
+
+def test_ui_errors_show_a_neutral_message_and_log_the_detail(app: App) -> None:
+    """Issue 14, item 11: an event that fails inside the app must not send the exception's text
+    (it may quote paths, document text or internals) to the browser; the log keeps it."""
+    neutral = "Something went wrong answering that; the error is logged."
+    # The brief's event with its topic sent as null (the page never sends that): queued.
+    done = gradio_event(app, "run", [None])
+    assert not done.get("success"), done
+    assert done["output"]["error"] == neutral, done
+    assert "NoneType" not in json.dumps(done), done
+    # A source-list click with no event data, through Gradio's non-queued route.
+    response = httpx.post(app.url + "/gradio_api/run/show", json={"data": [None]}, timeout=30)
+    assert response.status_code == 500 and response.json()["error"] == neutral, response.text
+    time.sleep(0.5)  # let the process flush its log
+    log = app.log.read_text()
+    assert "'NoneType' object has no attribute 'strip'" in log  # the detail, for the operator
+    assert "UI event run failed" in log and "UI event show failed" in log
+

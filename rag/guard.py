@@ -5,6 +5,9 @@
 - `RequestLog`: one JSON line per request on the `sitrep.requests` logger (method, path, status,
   latency, caller name, counts the routes put in `scope["state"]["log"]`); never a header, a
   query string or a secret; the question text only with SITREP_LOG_QUESTIONS.
+- `AllowedHosts`: a `Host` header naming none of SITREP_ALLOWED_HOSTS (default: the listen
+  host, localhost, 127.0.0.1) → 400, before anything else runs (DNS rebinding: a page on
+  another site whose name resolves to this server would otherwise count as same-origin).
 - `Cors`: allowed origins (SITREP_CORS_ORIGINS) and the app's own origin get CORS headers; any
   other origin gets none, and its API calls and preflights are refused with 403.
 - `BodyLimit`: `/api/*` bodies over SITREP_MAX_BODY_BYTES → 413.
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 from collections import deque
@@ -27,7 +31,7 @@ from typing import Any, Awaitable, Callable, MutableMapping
 from starlette.applications import Starlette
 
 from rag.access import ANONYMOUS, authenticate
-from rag.config import Settings
+from rag.config import ConfigError, Settings
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -103,6 +107,62 @@ class RequestLog:
                 fields.pop("question", None)
             line.update(fields)
             log.info(json.dumps(line, ensure_ascii=False))
+
+
+def allowed_hosts(settings: Settings, env: dict[str, str] | None = None) -> tuple[str, ...]:
+    """SITREP_ALLOWED_HOSTS: comma-separated names the `Host` header may carry (no scheme or
+    port); `*.example.org` also matches its subdomains, `*` matches anything. Default: the
+    listen host (SITREP_HOST), localhost and 127.0.0.1."""
+    raw = (os.environ if env is None else env).get("SITREP_ALLOWED_HOSTS", "")
+    hosts = []
+    for entry in raw.split(","):
+        host = entry.strip().lower()
+        if not host:
+            continue
+        bare = host.strip("[]")
+        if ("/" in host or any(ch.isspace() for ch in host) or bare.count(":") == 1
+                or ("*" in host and host != "*" and not (host.startswith("*.")
+                                                          and "*" not in host[2:]))):
+            raise ConfigError(f"SITREP_ALLOWED_HOSTS entry {entry.strip()!r} must be a host "
+                              "name or address such as sitrep.example, *.example.org or "
+                              "10.0.0.5 (no scheme, port or path), or *")
+        hosts.append(bare)
+    default = (settings.host.strip("[]").lower(), "localhost", "127.0.0.1")
+    return tuple(dict.fromkeys(hosts or default))
+
+
+def _host_name(header: str | None) -> str | None:
+    """The name in a `Host` header, without its port (`[::1]:7860` → `::1`)."""
+    if not header:
+        return None
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1:header.find("]")] if "]" in header else None
+    name, _, port = header.partition(":")
+    return name if not port or port.isdigit() else None
+
+
+class AllowedHosts:
+    """Refuse requests whose `Host` header names a host this server is not configured as."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app, self.hosts = app, allowed_hosts(settings)
+
+    def allowed(self, name: str | None) -> bool:
+        if name is None:
+            return False
+        return any(h == "*" or name == h or (h.startswith("*.") and name.endswith(h[1:]))
+                   for h in self.hosts)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket") or self.allowed(
+                _host_name(_header(scope, b"host"))):
+            return await self.app(scope, receive, send)
+        if scope["type"] == "websocket":
+            return await send({"type": "websocket.close", "code": 1008})
+        await send_error(send, 400, "this server does not answer to the host named in the "
+                         "request's Host header; add the name clients use to "
+                         "SITREP_ALLOWED_HOSTS")
 
 
 class Cors:
@@ -259,10 +319,10 @@ class RateLimit:
 
 def install_guards(app: Starlette, settings: Settings) -> None:
     """Add all guards to `app` (and so to anything later mounted in it), outermost first:
-    log, CORS, body size, auth, rate limit."""
-    for layer in (RateLimit, Auth, BodyLimit, Cors, RequestLog):
+    log, allowed hosts, CORS, body size, auth, rate limit."""
+    for layer in (RateLimit, Auth, BodyLimit, Cors, AllowedHosts, RequestLog):
         app.add_middleware(layer, settings=settings)  # each call wraps the previous ones
 
 
-__all__ = ["Auth", "BodyLimit", "Cors", "PUBLIC_PATHS", "RateLimit", "RequestLog",
-           "install_guards", "send_error"]
+__all__ = ["AllowedHosts", "Auth", "BodyLimit", "Cors", "PUBLIC_PATHS", "RateLimit",
+           "RequestLog", "allowed_hosts", "install_guards", "send_error"]

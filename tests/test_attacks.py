@@ -254,3 +254,20 @@ def test_ui_errors_show_a_neutral_message_and_log_the_detail(app: App) -> None:
     assert "'NoneType' object has no attribute 'strip'" in log  # the detail, for the operator
     assert "UI event run failed" in log and "UI event show failed" in log
 
+
+def test_forged_host_header_is_refused(app: App) -> None:
+    """Issue 14, item 11: a Host header naming another host is refused. DNS rebinding: a page on
+    evil.example whose name now resolves to this server sends `Host: evil.example` and, from
+    its own page, `Origin: http://evil.example`, which the CORS guard took for the app's own
+    origin."""
+    port = app.url.rsplit(":", 1)[1]
+    evil = f"evil.example:{port}"
+    asked = httpx.post(app.url + "/api/ask", json={"question": "How many troops?"}, timeout=60,
+                       headers={"Host": evil, "Origin": f"http://{evil}"})
+    assert asked.status_code == 400, asked.text
+    assert "SITREP_ALLOWED_HOSTS" in asked.json()["error"]
+    assert httpx.get(app.url + "/", headers={"Host": evil}, timeout=30).status_code == 400
+    assert httpx.get(app.url + "/config", headers={"Host": evil}, timeout=30).status_code == 400
+    for host in (f"{LOOPBACK}:{port}", f"localhost:{port}"):  # the listen address, localhost
+        listed = httpx.get(app.url + "/api/documents", headers={"Host": host}, timeout=30)
+        assert listed.status_code == 200, listed.text

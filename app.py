@@ -29,9 +29,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 def main() -> None:
     settings = load_settings()
     # No uvicorn access log: it prints every URL with its query string (session hashes,
-    # `?token=`); the structured request log (rag.guard) is the one log of requests.
+    # `?token=`); the structured request log (rag.guard) is the one log of requests. No
+    # uvicorn proxy headers: it believes X-Forwarded-For from 127.0.0.1 (any local caller);
+    # the guards believe it only from SITREP_TRUSTED_PROXIES.
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info",
-                access_log=False)
+                access_log=False, proxy_headers=False)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,10 @@
 
 `install_guards(app, settings)` wraps a Starlette/FastAPI app, outermost first:
 
+- with SITREP_TRUSTED_PROXIES set, uvicorn's `ProxyHeadersMiddleware`: `X-Forwarded-For` and
+  `X-Forwarded-Proto` count only on connections from those proxies; without it they are
+  ignored, so every guard below sees the connecting peer's address (`app.py` runs uvicorn with
+  its own proxy-header handling off, which trusts 127.0.0.1 by default).
 - `RequestLog`: one JSON line per request on the `sitrep.requests` logger (method, path, status,
   latency, caller name, counts the routes put in `scope["state"]["log"]`); never a header, a
   query string or a secret; the question text only with SITREP_LOG_QUESTIONS.
@@ -20,6 +24,7 @@ Every refusal is JSON `{"error": "..."}`.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import os
@@ -107,6 +112,23 @@ class RequestLog:
                 fields.pop("question", None)
             line.update(fields)
             log.info(json.dumps(line, ensure_ascii=False))
+
+
+def trusted_proxies(env: dict[str, str] | None = None) -> tuple[str, ...]:
+    """SITREP_TRUSTED_PROXIES: comma-separated addresses or networks (10.0.0.5, 10.0.0.0/24)
+    of the reverse proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed; none by
+    default, so nobody can pick the address the rate limit and the log see."""
+    raw = (os.environ if env is None else env).get("SITREP_TRUSTED_PROXIES", "")
+    proxies = []
+    for entry in (e.strip() for e in raw.split(",")):
+        if not entry:
+            continue
+        try:
+            proxies.append(str(ipaddress.ip_network(entry, strict=False)))
+        except ValueError:
+            raise ConfigError(f"SITREP_TRUSTED_PROXIES entry {entry!r} must be an IP address "
+                              "or network such as 10.0.0.5 or 10.0.0.0/24") from None
+    return tuple(proxies)
 
 
 def allowed_hosts(settings: Settings, env: dict[str, str] | None = None) -> tuple[str, ...]:
@@ -319,10 +341,16 @@ class RateLimit:
 
 def install_guards(app: Starlette, settings: Settings) -> None:
     """Add all guards to `app` (and so to anything later mounted in it), outermost first:
-    log, allowed hosts, CORS, body size, auth, rate limit."""
+    forwarding headers (from trusted proxies only), log, allowed hosts, CORS, body size, auth,
+    rate limit."""
     for layer in (RateLimit, Auth, BodyLimit, Cors, AllowedHosts, RequestLog):
         app.add_middleware(layer, settings=settings)  # each call wraps the previous ones
+    proxies = trusted_proxies()
+    if proxies:
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(proxies))
 
 
 __all__ = ["AllowedHosts", "Auth", "BodyLimit", "Cors", "PUBLIC_PATHS", "RateLimit",
-           "RequestLog", "allowed_hosts", "install_guards", "send_error"]
+           "RequestLog", "allowed_hosts", "install_guards", "send_error", "trusted_proxies"]

@@ -14,8 +14,10 @@ import sys
 import threading
 import time
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import httpx
 import pytest
@@ -52,9 +54,9 @@ class App:
         return cli(["ingest", str(self.docs), "--index", str(self.index)], cwd=self.root)
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory) -> App:
-    root = tmp_path_factory.mktemp("attack")
+@contextmanager
+def running_app(root: Path, **env: str) -> Iterator[App]:
+    """`python app.py` over a copy of docs/ ingested in `root`, with `SITREP_*` from `env`."""
     docs, index = root / "docs", root / "index"
     shutil.copytree(DOCS, docs)
     done = cli(["ingest", str(docs), "--index", str(index)], cwd=root)
@@ -62,7 +64,7 @@ def app(tmp_path_factory) -> App:
     port = free_port()
     log = root / "app.log"
     env = cli_env(SITREP_DOCS=str(docs), SITREP_INDEX=str(index), SITREP_HOST=LOOPBACK,
-                  SITREP_PORT=str(port))
+                  SITREP_PORT=str(port), **env)
     with log.open("w") as out:
         proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=root, env=env,
                                 stdout=out, stderr=subprocess.STDOUT)
@@ -82,6 +84,12 @@ def app(tmp_path_factory) -> App:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory) -> Iterator[App]:
+    with running_app(tmp_path_factory.mktemp("attack")) as running:
+        yield running
 
 
 def one_page_pdf(content: bytes) -> bytes:
@@ -271,3 +279,32 @@ def test_forged_host_header_is_refused(app: App) -> None:
     for host in (f"{LOOPBACK}:{port}", f"localhost:{port}"):  # the listen address, localhost
         listed = httpx.get(app.url + "/api/documents", headers={"Host": host}, timeout=30)
         assert listed.status_code == 200, listed.text
+
+
+def test_forwarded_for_counts_only_from_configured_proxies(app: App, tmp_path: Path) -> None:
+    """Issue 14, item 9: a local caller rotating `X-Forwarded-For` was never rate-limited, and
+    the log showed the forged address. Only proxies named in SITREP_TRUSTED_PROXIES count."""
+    # Default, no proxies: the header is ignored; the log shows the connecting address.
+    httpx.get(app.url + "/api/documents", headers={"X-Forwarded-For": "203.0.113.77"},
+              timeout=30)
+    time.sleep(0.5)  # let the process flush its log
+    assert "203.0.113.77" not in app.log.read_text()
+
+    # A proxy at 127.0.0.2 (a loopback address of its own), 5 API calls a minute per client.
+    with running_app(tmp_path, SITREP_TRUSTED_PROXIES="127.0.0.2",
+                     SITREP_RATE_LIMIT="5") as proxied:
+        url = proxied.url + "/api/documents"
+        rotated = [httpx.get(url, headers={"X-Forwarded-For": f"198.51.100.{n}"},
+                             timeout=30).status_code for n in range(8)]
+        assert rotated == [200] * 5 + [429] * 3, rotated  # 127.0.0.1 is not a proxy
+        with httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.2"),
+                          timeout=30) as proxy:
+            forwarded = [proxy.get(url, headers={"X-Forwarded-For": "192.0.2.10"}).status_code
+                         for _ in range(6)]
+            assert forwarded == [200] * 5 + [429], forwarded  # the proxy's client is counted
+            other = proxy.get(url, headers={"X-Forwarded-For": "192.0.2.11"})
+            assert other.status_code == 200  # and another client behind it has its own budget
+        time.sleep(0.5)
+        log = proxied.log.read_text()
+    assert "198.51.100." not in log
+    assert '"client": "192.0.2.10"' in log and '"client": "127.0.0.1"' in log

@@ -1,7 +1,8 @@
 """The JSON HTTP API: `build_api(engine, settings)` returns a FastAPI app with `/api/*`.
 
 Routes: `POST /api/ask` (question + history → the answer object of the guide), `POST /api/brief`
-(when `rag.brief` exists), `GET /api/documents`, `GET /healthz`, `GET /widget.js`, and the
+(when `rag.brief` exists), `GET /api/documents`, `GET /api/documents/{id}/text` (the text a
+document's citation offsets index), `GET /healthz`, `GET /widget.js`, and the
 OpenAPI schema at `/openapi.json`. Every error is JSON `{"error": "..."}`. The guards in
 `rag.guard` (log, CORS, size, auth, rate) wrap this app and whatever is mounted in it later (the
 Gradio UI). Each caller only ever sees the documents its groups allow (`rag.access`).
@@ -26,6 +27,7 @@ from starlette.exceptions import HTTPException
 import rag
 from rag.access import ANONYMOUS, Caller, DocumentAccess
 from rag.config import Settings
+from rag.documents import add_source_spans
 from rag.engine import Engine, QuestionError
 from rag.guard import install_guards
 
@@ -85,6 +87,10 @@ class CitationOut(BaseModel):
     start: int
     end: int
     score: float
+    source_start: int | None = Field(
+        None, description="HTML sources only: where the sentence stands verbatim in the raw "
+        "file (absent when it does not stand there contiguously)")
+    source_end: int | None = None
 
 
 class AnswerOut(BaseModel):
@@ -113,6 +119,16 @@ class DocumentOut(BaseModel):
 
 class DocumentsOut(BaseModel):
     documents: list[DocumentOut]
+
+
+class DocumentTextOut(BaseModel):
+    """The text a document's citation offsets index: `text[start:end] == sentence`. For `.txt`
+    and `.md` it is the file itself; for HTML, PDF, Word and e-mail the extracted text."""
+
+    doc_id: str
+    source: str
+    title: str
+    text: str
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -196,6 +212,7 @@ def build_api(engine: Engine, settings: Settings) -> FastAPI:
             answer = engine.ask(body.question, turns, body.id, allowed_docs=allowed).to_dict()
         except QuestionError as exc:
             return JSONResponse(status_code=422, content={"error": str(exc)})
+        add_source_spans(answer["citations"], engine.index.document_text)
         request.state.log.update(citations=len(answer["citations"]),
                                  abstained=answer["abstained"], documents=len(allowed))
         return JSONResponse(answer)
@@ -224,6 +241,19 @@ def build_api(engine: Engine, settings: Settings) -> FastAPI:
         return DocumentsOut(documents=[DocumentOut(
             doc_id=r.doc_id, source=r.source, title=r.title, sentences=r.sentences,
             chunks=r.chunks, ingested_at=r.ingested_at, metadata=r.metadata) for r in visible])
+
+    @app.get("/api/documents/{doc_id}/text", response_model=DocumentTextOut, tags=["api"],
+             responses={**ERRORS, 404: {"model": Error, "description": "no such document "
+                                        "for this caller"}})
+    def document_text(doc_id: str, request: Request) -> JSONResponse:
+        """The text a document's citation offsets index, if the caller may see the document."""
+        record = next((r for r in access.visible(_caller(request)) if r.doc_id == doc_id), None)
+        text = engine.index.document_text(doc_id) if record is not None else None
+        request.state.log = {"document_text": record is not None and text is not None}
+        if record is None or text is None:  # the same answer whether hidden or missing
+            return JSONResponse(status_code=404, content={"error": f"no document {doc_id[:64]!r}"})
+        return JSONResponse({"doc_id": record.doc_id, "source": record.source,
+                             "title": record.title, "text": text})
 
     # Without this, unknown /api/* paths would fall through to the Gradio app mounted at `/`.
     @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],

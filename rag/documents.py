@@ -1,10 +1,14 @@
 """Read files into documents: text, metadata, sections, and sentences with exact offsets.
 
-`load_document(path)` takes a `.txt`, `.md`, `.html` or `.pdf` file and returns a `Document`
-whose `sentences` each carry `start`/`end` such that `document.text[start:end] == sentence.text`.
-For `.txt` and `.md`, `document.text` is the file's exact UTF-8 content (front matter included),
-so the offsets also slice the file on disk. Layout comes first (headings, bullets, blank lines),
-then pysbd splits each block into sentences; headings label sections and are not sentences.
+`load_document(path)` takes a `.txt`, `.md`, `.html`, `.pdf`, `.docx` or `.eml` file and returns
+a `Document` whose `sentences` each carry `start`/`end` such that
+`document.text[start:end] == sentence.text`. For `.txt` and `.md`, `document.text` is the file's
+exact UTF-8 content (front matter included), so the offsets also slice the file on disk. For the
+other formats it is the extracted text (`rag.formats`: main text of a web page, Word paragraphs,
+an e-mail's body), stored in the index and served by `GET /api/documents/{id}/text`; their
+metadata (title, source, date, ...) comes from the file as front matter's would. Layout comes
+first (headings, bullets, blank lines), then pysbd splits each block into sentences; headings
+label sections and are not sentences.
 Bad input raises `DocumentError` with a message that says what is wrong.
 """
 
@@ -16,11 +20,14 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".eml")
+HTML_SUFFIXES = (".html", ".htm")
+# Formats whose indexed text is extracted, not the file itself: offsets index that text.
+EXTRACTED_SUFFIXES = (*HTML_SUFFIXES, ".pdf", ".docx", ".eml")
 # Sentences one document may hold (SITREP_MAX_DOC_SENTENCES). File bytes do not bound a PDF's
 # text: a 3 KB PDF can draw 20,000 lines, each sentence embedded and stored.
 MAX_DOC_SENTENCES = 10_000
@@ -244,27 +251,6 @@ def _sentences(text: str, blocks: list[_Block]) -> list[Sentence]:
     return sentences
 
 
-def _html_text(raw: str) -> tuple[str, str]:
-    """Visible text of an HTML page, one block per line, and its <title>."""
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(raw, "html.parser")
-    for tag in soup(["script", "style", "noscript", "template"]):
-        tag.decompose()
-    title = soup.title.get_text(strip=True) if soup.title else ""
-    lines: list[str] = []
-    for tag in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "blockquote",
-                              "td", "pre"]):
-        if tag.find(["p", "li"]):
-            continue  # the inner blocks carry the text
-        words = " ".join(tag.get_text(" ", strip=True).split())
-        if words:
-            prefix = "#" * int(tag.name[1]) + " " if tag.name[0] == "h" else (
-                "- " if tag.name == "li" else "")
-            lines.append(prefix + words)
-    return "\n\n".join(lines), title
-
-
 def _pdf_text(path: Path, max_chars: int) -> str:
     """The text layer of a PDF, at most `max_chars` characters (a text file's size limit).
 
@@ -300,6 +286,27 @@ def _pdf_text(path: Path, max_chars: int) -> str:
     return text
 
 
+def _extract_binary(path: Path, suffix: str, max_bytes: int) -> tuple[str, dict[str, Any], str]:
+    """Text, metadata and title of a `.docx` or `.eml` file (`rag.formats`)."""
+    from rag import formats
+
+    _check_size(path, max_bytes)
+    try:
+        if suffix == ".docx":
+            extracted = formats.docx_extract(path, max_bytes)
+        else:
+            extracted = formats.eml_extract(path.read_bytes())
+    except OSError as exc:
+        raise DocumentError(f"{path}: cannot read file ({exc.strerror})") from None
+    except ValueError as exc:
+        raise DocumentError(f"{path}: {exc}") from None
+    if len(extracted.text) > max_bytes:
+        raise DocumentError(f"{path}: the extracted text runs past {max_bytes:,} characters, "
+                            "the size limit of a text file (raise SITREP_MAX_FILE_MB or split "
+                            "the file)")
+    return extracted.text, extracted.metadata, extracted.title
+
+
 def _default_title(path: Path) -> str:
     return re.sub(r"[-_]+", " ", path.stem).strip().title() or path.name
 
@@ -320,10 +327,16 @@ def load_document(path: str | Path, max_bytes: int = 20_000_000,
     if suffix == ".pdf":
         _check_size(path, max_bytes)
         text, body_start, markdown = _pdf_text(path, max_bytes), 0, False
+    elif suffix in (".docx", ".eml"):
+        text, metadata, title = _extract_binary(path, suffix, max_bytes)
+        body_start, markdown = 0, True
     else:
         raw = _read_text(path, max_bytes)
-        if suffix in (".html", ".htm"):
-            text, title = _html_text(raw)
+        if suffix in HTML_SUFFIXES:
+            from rag.formats import html_extract
+
+            extracted = html_extract(raw)
+            text, metadata, title = extracted.text, extracted.metadata, extracted.title
             body_start, markdown = 0, True
         else:
             text = raw
@@ -364,3 +377,34 @@ def find_files(paths: list[Path]) -> list[Path]:
         else:
             found.append(path)
     return found
+
+
+def add_source_spans(citations: list[dict[str, Any]],
+                     text_of: Callable[[str], str | None]) -> None:
+    """Give each citation of an HTML page `source_start`/`source_end`, which slice the raw file
+    (`Path(source).read_text(encoding="utf-8")[source_start:source_end] == sentence`) wherever
+    the sentence stands there contiguously; otherwise leave them out. `text_of(doc_id)` is the
+    extracted text the citation's `start`/`end` index."""
+    from rag.formats import raw_span
+
+    texts: dict[str, str | None] = {}
+    raws: dict[str, str | None] = {}
+    for citation in citations:
+        source = str(citation.get("source") or "")
+        if Path(source).suffix.lower() not in HTML_SUFFIXES:
+            continue
+        doc_id = str(citation.get("doc_id"))
+        if doc_id not in texts:
+            texts[doc_id] = text_of(doc_id)
+        if source not in raws:
+            try:
+                raws[source] = Path(source).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                raws[source] = None
+        text, raw = texts[doc_id], raws[source]
+        if text is None or raw is None or text[citation["start"]:citation["end"]] != \
+                citation.get("sentence"):
+            continue
+        span = raw_span(raw, text, citation["start"], citation["end"])
+        if span is not None:
+            citation["source_start"], citation["source_end"] = span

@@ -14,6 +14,8 @@ from typing import Any
 
 import rag  # noqa: F401  (offline environment first)
 from rag.config import ConfigError, Settings, load_settings
+from rag.evaluate.command import SQUAD_VAL_DEFAULT
+from rag.reader.model import MODEL_DIR as READER_DIR
 
 
 def _progress_bar(total_hint: int = 0):
@@ -111,6 +113,9 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         answer = engine.ask(args.question, _read_history(args.history)).to_dict()
     except QuestionError as exc:
         return _fail(str(exc))
+    from rag.documents import add_source_spans  # HTML citations: offsets into the raw file
+
+    add_source_spans(answer["citations"], engine.index.document_text)
     if args.json:
         print(json.dumps(answer, ensure_ascii=False))
     else:
@@ -138,6 +143,9 @@ def _ask_batch(engine, path: str) -> int:
             if not isinstance(item, dict):
                 raise ValueError("line is not a JSON object")
             out = engine.ask(item.get("question"), item.get("history"), item.get("id")).to_dict()
+            from rag.documents import add_source_spans
+
+            add_source_spans(out["citations"], engine.index.document_text)
         except (ValueError, QuestionError) as exc:
             out = {"id": item.get("id") if isinstance(item, dict) else None, "line": number,
                    "error": str(exc)}
@@ -150,11 +158,31 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
 
     engine = _open_engine(settings)
     records = engine.index.documents()
+    if args.text:
+        return _print_document_text(engine, records, args.text, args.json)
     if args.json:
         print(json.dumps([asdict(r) for r in records], ensure_ascii=False))
     for r in records if not args.json else []:
         print(f"{r.doc_id}  {r.sentences:5d} sentences {r.chunks:4d} chunks  {r.source}  "
               f"({r.title})")
+    return 0
+
+
+def _print_document_text(engine, records, doc: str, as_json: bool) -> int:
+    """The text a document's citation offsets index (extracted for HTML, PDF, DOCX, EML)."""
+    from rag.documents import display_source
+
+    by_source = {r.source: r for r in records}
+    record = next((r for r in records if r.doc_id == doc), None) or by_source.get(doc) or \
+        by_source.get(display_source(Path(doc)))
+    text = engine.index.document_text(record.doc_id) if record else None
+    if record is None or text is None:
+        return _fail(f"no document {doc!r} in the index (see `python -m rag docs`)")
+    if as_json:
+        print(json.dumps({"doc_id": record.doc_id, "source": record.source,
+                          "title": record.title, "text": text}, ensure_ascii=False))
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0
 
 
@@ -190,6 +218,23 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
                    frozenset(args.server.split(",")) if args.server else frozenset())
 
 
+def cmd_train_reader(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.reader.train import TrainConfig, finish, train
+
+    data = Path(args.data)
+    if not all((data / n).exists() for n in ("train.jsonl", "val.jsonl", "corpus")):
+        return _fail(f"{data} needs train.jsonl, val.jsonl and corpus/ (see GUIDE.md, "
+                     "'Data to learn and calibrate on')")
+    config = TrainConfig(data=data, out=Path(args.out), minutes=args.minutes, seed=args.seed,
+                         max_steps=args.max_steps, train_limit=args.train_limit,
+                         val_limit=args.val_limit)
+    command = "python -m rag " + " ".join(sys.argv[1:] if sys.argv[0].endswith("rag") or
+                                          "__main__" in sys.argv[0] else ["train-reader"])
+    card = finish(config, train(config), command)
+    print(json.dumps(card["validation"], indent=1))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m rag", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -207,6 +252,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("docs", help="list the indexed documents")
     p.add_argument("--index")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--text", metavar="DOC",
+                   help="print the text DOC's citation offsets index (DOC: id or source path)")
     p.set_defaults(func=cmd_docs)
     p = sub.add_parser("remove", help="remove a document (by id or source path)")
     p.add_argument("doc")
@@ -220,6 +267,19 @@ def build_parser() -> argparse.ArgumentParser:
     from rag.evaluate import command as eval_command
 
     eval_command.add_parser(sub)
+    p = sub.add_parser("train-reader",
+                       help="fine-tune, export and calibrate the learned reader (needs torch)")
+    p.add_argument("--data", default=str(SQUAD_VAL_DEFAULT),
+                   help="a folder with train.jsonl, val.jsonl and corpus/ (default: %(default)s)")
+    p.add_argument("--out", default=str(READER_DIR), help="model folder (default: %(default)s)")
+    p.add_argument("--minutes", type=float, default=50.0, help="training time budget")
+    p.add_argument("--seed", type=int, default=13)
+    p.add_argument("--max-steps", type=int, default=0, help="stop after N steps (0: no cap)")
+    p.add_argument("--train-limit", type=int, default=0,
+                   help="train on an evenly spaced N of the training questions (0: all)")
+    p.add_argument("--val-limit", type=int, default=0,
+                   help="calibrate on an evenly spaced N of the validation questions (0: all)")
+    p.set_defaults(func=cmd_train_reader)
     p = sub.add_parser("bench", help="measure ingest, ask latency, cold start, memory, HTTP load")
     p.add_argument("--sizes", default="1000,10000,100000",
                    help="synthetic corpus sizes in chunks, comma-separated")

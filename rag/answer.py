@@ -18,11 +18,13 @@ import numpy as np
 from rag import nlp, tradecraft
 from rag.embeddings import Embedder
 from rag.question import QuestionInfo, counted_word
+from rag.reader.model import Calibration
 from rag.sentence_table import Candidate, SentenceTable
 from rag.spans import NAME, answer_span
 from rag.text import content_words, numbers_in, stem, stems, words
 
 MAX_CITATIONS = 3
+MAX_PHRASE_SHARE = 0.7  # a reader phrase this close to the whole sentence adds nothing to it
 # Answer types whose bottom line is a value picked out of a sentence (the rest cite a sentence).
 TYPED = frozenset({"number", "time", "date", "organization", "person", "place"})
 # Words that carry no topic of their own; a question may use them without the evidence doing so.
@@ -220,11 +222,14 @@ def _refs(evidence: list[Evidence]) -> str:
 
 def compose(info: QuestionInfo, candidates: list[Candidate],
             table: SentenceTable | None = None, embedder: Embedder | None = None,
+            calibration: Calibration | None = None,
             min_similarity: float = 0.25) -> Composition:
     """Decide the answer for `info` from `candidates` (best first).
 
     `table` gives each sentence its paragraph and each document its vocabulary; `embedder`
     gives word vectors for near-synonyms. Without them the checks fall back to the sentence.
+    `calibration`, when the reader has read the candidates (`Candidate.reader`), says below
+    which probability nothing answers the question.
     """
     if not candidates:
         return Composition(True, "The sources do not cover this: the index has no documents.",
@@ -241,7 +246,7 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
     if typed:
         nlp.prime([c.text for c in pool])
     spans = {c.id: answer_span(info, c, table.block_text(c.doc_id, c.idx) if table else "")
-             for c in pool} if typed else {}
+             or _reader_span(c, calibration) for c in pool} if typed else {}
 
     wants_quote = bool(_ASKS_QUOTE.search(info.text))
     wants_more = bool(re.search(r"\belse\b", info.text, re.I))
@@ -305,13 +310,15 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
                                        "sources are indexed in")
     if pool[0].dense < min_similarity and pool[0].coverage < 0.5:
         return _abstain(info, pool[0], "nothing in the sources is close to the question")
+    if calibration is not None and max(c.reader for c in pool) < calibration.threshold:
+        return _abstain(info, pool[0], "the reader finds no sentence that answers it")
     if typed and (not spans.get(top.id) or top.score < 0.6 * pool[0].score):
         if info.qtype == "date" and _LOOSE_WHEN.match(info.text) and \
                 _placed_in_time(pool[0].text, info):
             # "When did Moscow send officials?" — "The mission follows Trump's call with
             # Putin": no calendar date, but the sentence places it in time.
             return compose(replace(info, qtype="description"), candidates, table, embedder,
-                           min_similarity)
+                           calibration, min_similarity)
         return _abstain(info, pool[0], f"no {info.qtype} in the closest evidence")
     if info.qtype == "number" and spans[top.id][2] < 3 and \
             _counts_other_thing(counted_word(info.text), context(top), embedder):
@@ -324,11 +331,37 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
     if why:
         return _abstain(info, top, why)
     evidence = _select(info, top, ranked, spans, embedder)
+    if not typed:
+        evidence[0].value = _reader_phrase(top, calibration)
     conflict = len({e.key for e in evidence if e.key}) > 1
     grades = {e.candidate.doc_id: tradecraft.grade_label(
         table.docs.get(e.candidate.doc_id, {}).get("metadata") if table is not None else None)
         for e in evidence}
     return Composition(False, _bluf(evidence, conflict, grades), evidence, conflict)
+
+
+def _reader_value(c: Candidate, calibration: Calibration | None) -> str:
+    """The reader's answer phrase in `c` when it trusts the sentence, else ""."""
+    if calibration is None or c.answer is None or c.reader < calibration.threshold:
+        return ""
+    return c.text[c.answer[0]:c.answer[1]].strip(" ,;:")
+
+
+def _reader_phrase(c: Candidate, calibration: Calibration | None) -> str:
+    """The reader's phrase for a description question, when it is shorter than the sentence
+    (else "": the sentence itself is the answer)."""
+    phrase = _reader_value(c, calibration)
+    return phrase if len(phrase) <= MAX_PHRASE_SHARE * len(c.text) else ""
+
+
+def _reader_span(c: Candidate, calibration: Calibration | None) -> tuple[str, str, int] | None:
+    """The reader's answer in `c` as (value, key, fit 0): what a typed question gets where no
+    rule finds a value of its type."""
+    value = _reader_value(c, calibration)
+    if not value:
+        return None
+    figures = numbers_in(value)
+    return value, (f"{figures[0][0]:g}" if figures else " ".join(words(value))), 0
 
 
 def _around(text: str, value: str, reach: int = 50) -> set[str]:
@@ -473,6 +506,8 @@ def _bluf(evidence: list[Evidence], conflict: bool, grades: dict[str, str]) -> s
     hedges = _hedges(e.candidate for e in evidence)
     hedge = (" — as the sources put it: " + ", ".join(f"“{h}”" for h in hedges[:3])
              if hedges else "")
+    if top.value and not top.key:  # the reader's phrase, then the sentence it stands in
+        return f"**{top.value[0].upper() + top.value[1:]}** — {top.candidate.text} [1]"
     if top.value:
         value = top.value[0].upper() + top.value[1:]
         return f"**{value}**{hedge} {_refs(evidence)}"

@@ -35,6 +35,10 @@ class Settings:
     max_file_mb: float = 20.0
     max_question_chars: int = 2000
     chunk_tokens: int = 200
+    # The learned reader (rag/reader/): "off" (the default: retrieval and rules alone, which
+    # still score better on the project suite, see README), "on" for the shipped model, or a
+    # model folder made by `python -m rag train-reader`.
+    reader_path: str = "off"
     # HTTP API and widget (see rag/api.py, rag/access.py).
     cors_origins: tuple[str, ...] = ()  # origins allowed to embed the widget / call the API
     api_tokens: dict[str, frozenset[str]] = field(default_factory=dict)  # token → groups
@@ -139,6 +143,16 @@ def _bool(env: dict[str, str], name: str) -> bool:
     raise ConfigError(f"{name}={raw!r} must be 1/true/yes/on or 0/false/no/off")
 
 
+def _reader_path(env: dict[str, str]) -> str:
+    """SITREP_READER: "off" (default), "on" (the shipped reader) or a folder holding
+    reader.onnx or reader-int8.onnx."""
+    value = env.get("SITREP_READER", "") or "off"
+    if value not in ("off", "on") and not Path(value).is_dir():
+        raise ConfigError(f"SITREP_READER={value!r} is not a folder; point it at a folder "
+                          "made by `python -m rag train-reader`, or set it to on or off")
+    return value
+
+
 def cache_root() -> Path:
     """Where machine-local derived files are kept: ONNX exports and, in server mode, sentence
     table snapshots (`SITREP_CACHE`, default `~/.cache/sitrep`)."""
@@ -181,6 +195,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         max_file_mb=_number(env, "SITREP_MAX_FILE_MB", 20.0, 0.001, 1024.0, kind=float),
         max_question_chars=_number(env, "SITREP_MAX_QUESTION_CHARS", 2000, 10, 100_000),
         chunk_tokens=_number(env, "SITREP_CHUNK_TOKENS", 200, 32, 256),
+        reader_path=_reader_path(env),
         cors_origins=_origins(env),
         api_tokens=_credentials(env, "SITREP_API_TOKENS", 16),
         basic_auth=_basic_auth(env),

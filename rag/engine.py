@@ -9,6 +9,7 @@ of the guide's contract.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,7 +20,9 @@ from rag.answer import Composition, compose
 from rag.config import Settings
 from rag.index import Index
 from rag.question import analyse, resolve_followup
+from rag.reader.model import Calibration, Reader
 from rag.retrieve import Retriever
+from rag.sentence_table import Candidate
 from rag.text import words
 
 WARM_SENTENCES = 200  # warm_up analyses an index this small whole (~2-3 s at most)
@@ -67,6 +70,9 @@ class Answer:
     conflict: bool = False
     bluf: str = ""
     confidence: str = ""  # ICD 203-style line in words; empty when abstained
+    # The bottom line's value as it stands in citation `n`: {"text", "n", "start", "end"} with
+    # offsets into the document, like a citation's; None when the bottom line is a sentence.
+    value: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -115,13 +121,29 @@ class Engine:
         self.settings = settings
         self.index = index or Index(settings)
         self.retriever = Retriever(self.index)
+        self._reader: Reader | None = None
+        self._reader_lock = threading.Lock()
+
+    @property
+    def reader(self) -> Reader | None:
+        """The learned reader, loaded once on first use; None when `reader_path` is "off"."""
+        if self.settings.reader_path == "off":
+            return None
+        with self._reader_lock:
+            if self._reader is None:
+                path = self.settings.reader_path
+                self._reader = Reader.load("" if path == "on" else path)
+            return self._reader
 
     def warm_up(self) -> None:
-        """Load the embedding model, the sentence table and the NER model now; on a small
-        index (≤ `WARM_SENTENCES` sentences), also every sentence's entities and word vectors."""
+        """Load the embedding model, the reader, the sentence table and the NER model now; on a
+        small index (≤ `WARM_SENTENCES` sentences), also every sentence's entities and word
+        vectors."""
         self.index.embedder.encode(["warm up"])
+        if self.reader is not None:
+            self.reader.read("warm up", ["A first sentence to read."])
         table = self.retriever.table()
-        nlp.entities("Sergei Shoigu visited North Korea in 2024.")
+        nlp.entities(table.texts[0] if len(table) else "An analyst read the report in 2024.")
         # The slowest early questions are those that meet new text: spaCy costs ~10 ms a
         # sentence, and term matching encodes the words of the evidence (~100 ms for a
         # paragraph's); both are cached after that. A small corpus is analysed whole here (the
@@ -140,9 +162,11 @@ class Engine:
         t_retrieve = time.perf_counter()
         table = self.retriever.table()
         candidates = self.retriever.retrieve(resolved, allowed_docs=allowed_docs, table=table)
+        t_read = time.perf_counter()
+        calibration = self._read(resolved, candidates)
         t_compose = time.perf_counter()
         docs = table.docs
-        comp = compose(info, candidates, table, self.index.embedder)
+        comp = compose(info, candidates, table, self.index.embedder, calibration)
         done = time.perf_counter()
         citations = [Citation(n, c.doc_id, c.source, c.title, c.section, c.text, c.start,
                               c.end, round(c.score, 4), tradecraft.claim_type(c.text),
@@ -156,10 +180,41 @@ class Engine:
             answer=render(comp) + (f"\n\n{confidence}" if confidence else ""),
             abstained=comp.abstained, citations=citations, resolved_question=resolved,
             conflict=comp.conflict, bluf=comp.bluf, confidence=confidence,
+            value=None if comp.abstained else _value(comp),
             timings_ms={"total": round((done - started) * 1000, 2),
-                        "retrieve": round((t_compose - t_retrieve) * 1000, 2),
+                        "retrieve": round((t_read - t_retrieve) * 1000, 2),
+                        "read": round((t_compose - t_read) * 1000, 2),
                         "compose": round((done - t_compose) * 1000, 2)},
             extra={"reason": comp.reason} if comp.reason else {})
+
+    def _read(self, question: str, candidates: list[Candidate]) -> Calibration | None:
+        """Let the reader score the candidates that can still win (the first `READ_TOP` by
+        retrieval), fuse its probability into each one's score and re-sort them in place;
+        returns the reader's calibration, or None when the reader is off."""
+        reader = self.reader
+        if reader is None or not candidates:
+            return None
+        calibration = reader.calibration
+        read = candidates[:calibration.read_top]
+        for cand, reading in zip(read, reader.read(question, [c.text for c in read])):
+            cand.reader = reading.probability
+            cand.answer = reading.span if reading.span[1] > reading.span[0] else None
+        for cand in candidates:
+            cand.score = calibration.fuse(cand.score, cand.reader)
+        candidates.sort(key=lambda c: -c.score)
+        return calibration
+
+
+def _value(comp: Composition) -> dict[str, Any] | None:
+    """Where the bottom line's value stands in its first citation, in document offsets."""
+    if not comp.evidence or not comp.evidence[0].value:
+        return None
+    cand = comp.evidence[0].candidate
+    at = cand.text.find(comp.evidence[0].value)
+    if at < 0:
+        return None
+    return {"text": comp.evidence[0].value, "n": 1, "start": cand.start + at,
+            "end": cand.start + at + len(comp.evidence[0].value)}
 
 
 def _agreement(comp: Composition) -> bool | None:

@@ -50,7 +50,7 @@ def exported_model(folder: Path, quantised: bool) -> Path:
         if not fp32.exists():
             _export_in_child(folder, fp32)
         if quantised and not int8.exists():
-            _quantise(fp32, int8)
+            quantise(fp32, int8)
     return wanted
 
 
@@ -97,7 +97,7 @@ def _export(folder: Path, dest: Path) -> None:
     os.replace(tmp, dest)
 
 
-def _quantise(source: Path, dest: Path) -> None:
+def quantise(source: Path, dest: Path) -> None:
     """int8 weights, one scale per output channel (per tensor loses ~4% cosine to float32)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 

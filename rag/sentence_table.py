@@ -40,7 +40,9 @@ class Candidate:
     chunk_dense: float = 0.0  # cosine similarity of its chunk to the question
     bm25: float = 0.0  # BM25 score, scaled so the best candidate has 1
     coverage: float = 0.0  # IDF-weighted share of the question's words found in the sentence
-    score: float = 0.0
+    score: float = 0.0  # the retrieval score; once read, fused with the reader's (rag.engine)
+    reader: float = 0.0  # the reader's probability that the sentence answers the question
+    answer: tuple[int, int] | None = None  # the reader's answer span, offsets into `text`
 
 
 @dataclass

@@ -40,29 +40,9 @@ QUESTIONS = ROOT / "evals" / "data" / "counterfactual_questions.jsonl"
 TARGETS: dict[str, tuple[str, float]] = {"both_values_rate": (">=", 0.80),
                                          "wrong_only_rate": ("<=", 0.05)}
 
-_UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
-          "fourteen fifteen sixteen seventeen eighteen nineteen").split()
-_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
-_SPELLED = re.compile(
-    r"\b(?:(" + "|".join(_TENS) + r")(?:[- ](" + "|".join(_UNITS[1:10]) + r"))?|("
-    + "|".join(_UNITS) + r"))\b", re.I)
-
-
-def spelled_numbers(text: str) -> list[float]:
-    """Numbers written as words below 100: "nine" → 9, "Twenty-two" → 22."""
-    values = []
-    for m in _SPELLED.finditer(text):
-        if m.group(3):
-            values.append(float(_UNITS.index(m.group(3).lower())))
-        else:
-            unit = _UNITS.index(m.group(2).lower()) if m.group(2) else 0
-            values.append(float(20 + 10 * _TENS.index(m.group(1).lower()) + unit))
-    return values
-
-
 def all_numbers(text: str) -> list[float]:
     """Every number in `text`, in digits ("12,000", "3.8 billion") or in words ("nine")."""
-    return [v for v, _, _ in numbers_in(text)] + spelled_numbers(text)
+    return [v for v, _, _ in numbers_in(text)]
 
 
 def _same(a: float, b: float) -> bool:

@@ -20,6 +20,7 @@ from rag.evaluate.baseline import ChunkBaseline
 from rag.evaluate.data import Record, load_records
 from rag.evaluate.judge import Outcome, evidence_found, judge
 from rag.evaluate.metrics import Score, score_all
+from rag.evaluate.peers import rrf_sentences
 
 ROOT = Path(__file__).resolve().parents[2]
 # (name, corpus folder, question file) of the shipped suite.
@@ -125,17 +126,34 @@ def build_report(outcomes: list[Outcome], context: list[ContextRow] | None = Non
                    for d in datasets}, context or [])
 
 
+def peer_context(runs: list[tuple[Any, list[Record]]], k: int) -> ContextRow:
+    """Sentence RRF's row (dense + BM25, no reader): its top `k` sentences per question."""
+    hits, passages = [], []
+    for engine, records in runs:
+        for record in (r for r in records if r.answerable):
+            found = rrf_sentences(engine, record.question, k)
+            hits.append(evidence_found(record, found))
+            passages.append([text for _, text in found])
+    return _row(f"Sentence RRF (MiniLM + BM25), top {k}", hits, passages)
+
+
 def evaluate_corpora(suites: list[tuple[str, Path, list[Record]]], workdir: Path,
-                     settings: Settings | None = None) -> Report:
-    """Index each (name, corpus, records) under `workdir`, answer, score, run the baseline."""
+                     settings: Settings | None = None, peers: bool = False) -> Report:
+    """Index each (name, corpus, records) under `workdir`, answer, score, run the baseline
+    (and, with `peers`, sentence RRF top 1 and top 3)."""
     outcomes: list[Outcome] = []
     baseline_runs = []
+    engine_runs = []
     for name, corpus, records in suites:
         engine = open_engine(corpus, workdir / name / "index", settings)
         outcomes += run_answerer(engine_answerer(engine), records)
+        engine_runs.append((engine, records))
         baseline_runs.append((ChunkBaseline(corpus, workdir / name / "baseline",
                                             engine.settings.model_path), records))
-    return build_report(outcomes, [sitrep_context(outcomes), baseline_context(baseline_runs)])
+    rows = [sitrep_context(outcomes), baseline_context(baseline_runs)]
+    if peers:
+        rows += [peer_context(engine_runs, 1), peer_context(engine_runs, 3)]
+    return build_report(outcomes, rows)
 
 
 def evaluate(workdir: Path, settings: Settings | None = None) -> Report:

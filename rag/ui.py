@@ -4,7 +4,8 @@
 arguments for `gr.mount_gradio_app` (theme, CSS, upload limit), which in Gradio 6 owns them.
 Each browser tab keeps its own conversation (a `gr.State`, saved to the tab's sessionStorage so
 it survives a reload). Every view shows only the documents the caller may see (`rag.access`).
-All document text is escaped by `rag.ui_render`; the page loads nothing from another origin.
+All document text is escaped by `rag.ui_render` (documents rendered by `rag.ui_markdown`);
+the page loads nothing from another origin.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import rag  # noqa: F401  (offline environment before gradio loads)
 import gradio as gr
 from gradio import utils as gr_utils
 from gradio.exceptions import InvalidPathError
+from gradio.themes.utils import fonts
 
 from rag.access import Caller, DocumentAccess, caller_from_headers
 from rag.brief import brief
@@ -28,7 +30,7 @@ from rag.engine import Engine, QuestionError
 from rag.index import DocRecord, IndexError_
 from rag.library import LibraryError, add_files, remove_document
 from rag.ui_render import (LIBRARY_HEADERS, copy_text, document_html, escape, library_rows,
-                           link_markers, shown_source, sources_html)
+                           link_markers, shown_source, sources_html, tidy_quotes)
 
 log = logging.getLogger("sitrep.ui")
 # What a browser sees when a UI event fails for any reason but a message meant for the user
@@ -38,6 +40,14 @@ STATIC = Path(__file__).resolve().parent / "static" / "ui"
 EXAMPLES = ["How many troops?", "Who visited North Korea?", "What is China concerned about?",
             "What did North Korea get in return?"]
 DOC_HINT = '<p class="sitrep-empty">Select a source to read it in its document.</p>'
+NO_QUESTION = "Type a question first."
+# The Default theme's fonts with a bold face that has every glyph: Gradio ships SemiBold (600)
+# files holding only a few letters, so bold text mixed in letters of a fallback font. Without
+# a 600 face, weights 600 and 700 both use the full Bold (700) files. All served locally.
+FONT = [fonts.LocalFont("Source Sans Pro", weights=(400, 700)), "ui-sans-serif", "system-ui",
+        "sans-serif"]
+FONT_MONO = [fonts.LocalFont("IBM Plex Mono", weights=(400, 700)), "ui-monospace", "Consolas",
+             "monospace"]
 
 # Sources are plain <button>s inside gr.HTML; a click becomes a `select` event carrying [n].
 # When the list re-renders, scroll it (not the page) to the current source.
@@ -53,17 +63,23 @@ watch('value', () => {
                              - list.getBoundingClientRect().top - 4;
 });
 """
-# After the document re-renders, scroll the pane (not the page) to the chosen sentence, bring
-# the pane into view only if it is off screen, and focus the sentence for keyboard and
-# screen-reader users.
+# After the document re-renders, fit the pane to the window below its top (at least 240 px;
+# 70% of the window when it starts below it, on a narrow screen), scroll the pane (not the
+# page) to the chosen sentence and focus the sentence for keyboard and screen-reader users.
+# The page itself scrolls only when no part of the pane is on screen.
 SCROLL_JS = """
 const reveal = () => {
-  const mark = element.querySelector('#sitrep-selected');
-  const pane = mark && mark.closest('.sitrep-doc-body');
+  const pane = element.querySelector('.sitrep-doc-body');
   if (!pane) return;
+  const room = window.innerHeight - pane.getBoundingClientRect().top - 40;
+  pane.style.maxHeight = Math.round(room >= 240 ? room
+                                    : Math.max(240, window.innerHeight * 0.7)) + 'px';
+  const mark = pane.querySelector('#sitrep-selected');
+  if (!mark) return;
   pane.scrollTop += mark.getBoundingClientRect().top - pane.getBoundingClientRect().top
                     - pane.clientHeight / 3;
-  pane.scrollIntoView({block: 'nearest'});
+  const box = pane.getBoundingClientRect();
+  if (box.bottom <= 0 || box.top >= window.innerHeight) pane.scrollIntoView({block: 'start'});
   mark.focus({preventScroll: true});
 };
 watch('value', reveal);
@@ -198,10 +214,12 @@ class CitationViewer:
 
 def mount_options(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for `gr.mount_gradio_app`: the theme (local fonts), our CSS, limits."""
-    return {"theme": gr.themes.Default(primary_hue="blue", neutral_hue="slate"),
+    return {"theme": gr.themes.Default(primary_hue="blue", neutral_hue="slate", font=FONT,
+                                       font_mono=FONT_MONO),
             "css_paths": [STATIC / "sitrep.css"],
             "max_file_size": int(settings.max_file_mb * 1_000_000),
-            "footer_links": ["settings"], "ssr_mode": False, "js": PAGE_JS,
+            # No footer: its "Use via API" and "Settings" links are Gradio's developer tools.
+            "footer_links": [], "ssr_mode": False, "js": PAGE_JS,
             # Errors that escape `_Blocks.process_api` (Gradio's own routes) show no text
             # either; the default (True) sends every exception's message to the browser.
             "show_error": False}
@@ -238,9 +256,10 @@ def _citation_viewer(space: Workspace, empty: str) -> CitationViewer:
     """Render a sources list and a document pane; a selected source opens its document."""
     shown = gr.State(Listing())
     sources = gr.HTML(sources_html([], empty=empty), js_on_load=SELECT_JS, label="Sources",
-                      show_label=True, container=True, padding=True)
+                      show_label=True, container=True, padding=True,
+                      elem_classes=["sitrep-panel"])
     document = gr.HTML(DOC_HINT, js_on_load=SCROLL_JS, label="Document", show_label=True,
-                       container=True, padding=True)
+                       container=True, padding=True, elem_classes=["sitrep-panel"])
 
     def show(listing: Listing, evt: gr.SelectData, request: gr.Request) -> tuple[str, str]:
         chosen = next((c for c in listing.citations if c.get("n") == evt.index), None)
@@ -271,9 +290,11 @@ def _chat_tab(space: Workspace, blocks: gr.Blocks) -> None:
         with gr.Column(scale=3, min_width=360):
             # No per-message copy button: it would copy the [n] links' markup; the copy
             # button below copies the answer with its sources instead.
+            # Its own clear (trash) button is hidden by CSS: "New conversation" is the one.
             chatbot = gr.Chatbot(label="Conversation", height=520, examples=[
                 {"text": q} for q in EXAMPLES], placeholder="Ask about the documents in the "
-                "library. Every answer cites its source sentences.", buttons=[])
+                "library. Every answer cites its source sentences.", buttons=[],
+                elem_id="sitrep-chat")
             with gr.Row():
                 question = gr.Textbox(label="Question", placeholder="e.g. How many troops?",
                                       scale=5, autofocus=True, max_length=4000,
@@ -288,26 +309,33 @@ def _chat_tab(space: Workspace, blocks: gr.Blocks) -> None:
             viewer = _citation_viewer(space, "Ask a question; its sources appear here.")
     view_outputs = [viewer.sources, viewer.shown, copy_box, viewer.document]
 
-    def post(text: str, convo: Conversation) -> tuple[str, list, Conversation]:
+    # An empty question is not an error (an error would leave Gradio's red "Error" badges
+    # over the chat): nothing is posted, and `answer` (queued, so its toast reaches the
+    # browser) says what to do.
+    def post(text: str, convo: Conversation) -> tuple[Any, Any, Conversation]:
         text = (text or "").strip()
-        if not text:
-            raise gr.Error("Type a question first.")
-        convo.messages.append({"role": "user", "content": text})
         convo.pending = text
+        if not text:
+            return gr.skip(), gr.skip(), convo
+        convo.messages.append({"role": "user", "content": text})
         return "", convo.messages, convo
 
     def answer(convo: Conversation, request: gr.Request) -> tuple[Any, ...]:
+        question, convo.pending = convo.pending, ""
+        if not question:
+            gr.Warning(NO_QUESTION, duration=6, title="No question")
+            return tuple(gr.skip() for _ in answer_outputs)
         key = str(len(convo.messages))  # the reply's message index
         try:
-            result = space.engine.ask(convo.pending, convo.turns,
-                                 allowed_docs=space.allowed(request)).to_dict()
+            result = space.engine.ask(question, convo.turns,
+                                      allowed_docs=space.allowed(request)).to_dict()
         except QuestionError as exc:
             convo.messages.append({"role": "assistant", "content": f"⚠️ {exc}"})
             return convo.messages, convo, convo.to_json(), *_answer_view(key, None)
         numbers = [c["n"] for c in result["citations"]]
-        convo.messages.append({"role": "assistant",
-                               "content": link_markers(result["answer"], key, numbers)})
-        convo.turns += [{"role": "user", "content": convo.pending},
+        convo.messages.append({"role": "assistant", "content": link_markers(
+            tidy_quotes(result["answer"]), key, numbers)})
+        convo.turns += [{"role": "user", "content": question},
                         {"role": "assistant", "content": result["answer"]}]
         convo.answers[int(key)] = result
         return convo.messages, convo, convo.to_json(), *_answer_view(key, result)
@@ -361,7 +389,13 @@ def _library_tab(space: Workspace, blocks: gr.Blocks) -> None:
             with gr.Column():
                 doomed = gr.Dropdown(label="Document to remove", choices=[], value=None,
                                      elem_id="sitrep-remove-choice")
-                remove = gr.Button("Remove from library", variant="stop")
+                remove = gr.Button("Remove from library")
+                # Removing asks first, naming the document; the answer applies to that one.
+                with gr.Column(visible=False, elem_id="sitrep-remove-confirm") as confirm_box:
+                    question = gr.Markdown()
+                    with gr.Row():
+                        confirm = gr.Button("Yes, remove it", variant="stop", size="sm")
+                        cancel = gr.Button("Cancel", size="sm")
         status = gr.Markdown(elem_id="sitrep-library-status")
 
     def refresh(request: gr.Request) -> tuple[list, Any]:
@@ -388,20 +422,38 @@ def _library_tab(space: Workspace, blocks: gr.Blocks) -> None:
         return (*refresh(request), _status(report.added, report.unchanged, report.errors),
                 None)
 
-    def drop(doc_id: str | None, request: gr.Request) -> tuple[list, Any, str]:
+    def ask_first(doc_id: str | None, request: gr.Request) -> tuple[Any, str, str]:
+        record = next((r for r in space.visible(request) if r.doc_id == doc_id), None)
+        if record is None:
+            return (gr.update(visible=False), gr.skip(),
+                    _status(errors=["Choose a document to remove first."]))
+        where = shown_source(record.source, space.settings.docs_dir)
+        return (gr.update(visible=True),
+                f"Remove **{escape(record.title)}** ({escape(where)}) from the library? Its "
+                "file moves to `.removed/` in the library folder; move it back to restore it.",
+                "")
+
+    def drop(doc_id: str | None, request: gr.Request) -> tuple[list, Any, str, Any]:
+        hide = gr.update(visible=False)
         if not doc_id or doc_id not in space.allowed(request):
-            return *refresh(request), _status(errors=["Choose a document to remove first."])
+            return (*refresh(request), _status(errors=["Choose a document to remove first."]),
+                    hide)
         try:
             record = remove_document(space.engine.index, space.settings.docs_dir, doc_id)
         except (LibraryError, IndexError_) as exc:
-            return *refresh(request), _status(errors=[str(exc)])
+            return *refresh(request), _status(errors=[str(exc)]), hide
         return (*refresh(request),
-                f"Removed **{escape(record.title)}** ({escape(record.source)}).")
+                f"Removed **{escape(record.title)}** ({escape(record.source)}).", hide)
 
     for trigger in (blocks.load, tab.select):
         trigger(refresh, None, [table, doomed], queue=False)
     upload.upload(add, [upload], [table, doomed, status, upload])
-    remove.click(drop, [doomed], [table, doomed, status])
+    remove.click(ask_first, [doomed], [confirm_box, question, status], queue=False)
+    confirm.click(drop, [doomed], [table, doomed, status, confirm_box])
+    cancel.click(lambda: (gr.update(visible=False), "Nothing was removed."), None,
+                 [confirm_box, status], queue=False)
+    # A different choice (or none) withdraws the question: "Yes" always means the one named.
+    doomed.change(lambda: gr.update(visible=False), None, confirm_box, queue=False)
 
 
 def _uploaded(path: str, blocks: gr.Blocks) -> bool:
@@ -441,7 +493,8 @@ def _brief_tab(space: Workspace) -> None:
         result = brief(space.engine, subject.strip() or None,
                        allowed_docs=space.allowed(request))
         citations = result.to_dict().get("citations", [])
-        body = link_markers(result.to_markdown(), "brief", [c["n"] for c in citations])
+        body = link_markers(tidy_quotes(result.to_markdown()), "brief",
+                            [c["n"] for c in citations])
         return body, sources_html(citations, key="brief"), Listing("brief", citations), DOC_HINT
 
     for trigger in (write.click, topic.submit):

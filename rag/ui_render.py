@@ -9,22 +9,20 @@ grade, claim type); whatever is present is shown.
 
 from __future__ import annotations
 
-import html
 import re
 from pathlib import Path
 from typing import Any, Iterable
 
 from rag.index import DocRecord
+# `escape` is used here and by rag.ui; it lives with the document renderer.
+from rag.ui_markdown import escape, inline_html, is_rendered, render, same_words
 
-# Gradio's HTML component fills its template with JS-template and Handlebars syntax, so "$",
-# "{", "}" and "`" in document text must not survive as themselves.
-_TEMPLATE_CHARS = str.maketrans({"$": "&#36;", "{": "&#123;", "}": "&#125;", "`": "&#96;"})
 _MARKER = re.compile(r"\[(\d+)\]")
-
-
-def escape(value: Any) -> str:
-    """Text → HTML that displays exactly that text (quotes and template syntax included)."""
-    return html.escape(str(value), quote=True).translate(_TEMPLATE_CHARS)
+# Marks a quotation may open with; such a sentence is shown as it is, not quoted again.
+_OPENING_QUOTES = "\"'“‘«„‚‹"
+# A quotation the answer wrapped in “…” although it opens with a quote mark of its own: “"…”
+# before " — title" or a [n] marker (the answer's and the brief's quote lines).
+_DOUBLE_QUOTED = re.compile(r"“([\"“‘'«„][^\n]*?)”(?=[ \t]*(?:—|\[\d+\]|$))", re.M)
 
 
 def grade_of(fields: dict[str, Any]) -> str:
@@ -45,6 +43,24 @@ def citation_facts(citation: dict[str, Any]) -> list[tuple[str, str]]:
     return [(label, value) for label, value in facts if value]
 
 
+def quoted(sentence: str) -> str:
+    """A sentence in quote marks, unless it opens with one of its own (no “"… or ““…)."""
+    sentence = str(sentence or "")
+    return sentence if sentence.lstrip().startswith(tuple(_OPENING_QUOTES)) else f"“{sentence}”"
+
+
+def tidy_quotes(markdown: str) -> str:
+    """Drop the quote marks an answer or brief put around a quotation that has its own."""
+    return _DOUBLE_QUOTED.sub(r"\1", markdown)
+
+
+def place(citation: dict[str, Any]) -> list[str]:
+    """Title and section of a citation, the section left out when it only repeats the title
+    (a document whose first heading is its title)."""
+    title, section = str(citation.get("title") or ""), str(citation.get("section") or "")
+    return [part for part in (title, "" if same_words(section, title) else section) if part]
+
+
 def link_markers(markdown: str, key: str, numbers: Iterable[int]) -> str:
     """Turn each [n] of `numbers` into a link `#cite-<key>-<n>`, which the page's script
     resolves to the source button with `data-n=n` in the list whose `data-key` is `key`."""
@@ -62,7 +78,7 @@ def sources_html(citations: list[dict[str, Any]], selected: int | None = None,
     items = []
     for c in citations:
         n = int(c.get("n", 0))
-        where = " · ".join(escape(part) for part in (c.get("title"), c.get("section")) if part)
+        where = " · ".join(escape(part) for part in place(c))
         facts = "".join(f'<span class="sitrep-fact" title="{escape(label)}">'
                         f'<span class="sitrep-fact-label">{escape(label)}</span> '
                         f"{escape(value)}</span>" for label, value in citation_facts(c))
@@ -73,31 +89,27 @@ def sources_html(citations: list[dict[str, Any]], selected: int | None = None,
             f'<li><button type="button" class="sitrep-cite" data-n="{n}"{current}>'
             f'<span class="sitrep-cite-n">[{n}]</span> '
             f'<span class="sitrep-cite-where">{where}</span>{facts_html}'
-            f'<q class="sitrep-quote">{escape(c.get("sentence", ""))}</q></button></li>')
+            f'<q class="sitrep-quote">{_quote_html(c)}</q></button></li>')
     return (f'<ol class="sitrep-sources" data-key="{escape(key)}" aria-label="Sources">'
             f'{"".join(items)}</ol>')
 
 
-def _marked(text: str, spans: list[tuple[int, int, int]], selected: int) -> str:
-    """Escape `text`, wrapping each (start, end, n) span in <mark>; `selected` gets the id."""
-    out, pos = [], 0
-    for start, end, n in sorted(spans):
-        if start < pos or not 0 <= start < end <= len(text):
-            continue  # overlapping or out-of-range offsets: show the text unmarked
-        cls = "sitrep-mark sitrep-mark-selected" if n == selected else "sitrep-mark"
-        extra = ' id="sitrep-selected" tabindex="-1"' if n == selected else ""
-        out.append(escape(text[pos:start]))
-        out.append(f'<mark class="{cls}" data-n="{n}"{extra}>{escape(text[start:end])}'
-                   f'<sup class="sitrep-mark-n">[{n}]</sup></mark>')
-        pos = end
-    out.append(escape(text[pos:]))
-    return "".join(out)
+def _quote_html(citation: dict[str, Any]) -> str:
+    """The cited sentence for its card: quoted (`quoted`), its Markdown rendered when its
+    document's is (no "**" around bold words)."""
+    sentence = str(citation.get("sentence") or "")
+    shown = quoted(sentence)
+    opening = "" if shown == sentence else "“"
+    return (opening + inline_html(sentence, str(citation.get("source") or ""))
+            + ("”" if opening else ""))
 
 
 def document_html(citation: dict[str, Any], text: str | None,
                   others: Iterable[dict[str, Any]] = (), source_label: str = "") -> str:
     """The cited document with the chosen sentence marked (and the answer's other citations
-    from the same document marked lightly); a notice when the document is gone.
+    from the same document marked lightly); a notice when the document is gone. Markdown (and
+    the extracted text of HTML, Word and e-mail files) is rendered, front matter left out;
+    plain text shows as it is (`rag.ui_markdown`).
     `source_label` replaces the citation's `source` path in the heading."""
     title = escape(citation.get("title") or citation.get("source") or "Document")
     source = escape(source_label or citation.get("source", ""))
@@ -111,21 +123,22 @@ def document_html(citation: dict[str, Any], text: str | None,
     for other in others:
         if other.get("doc_id") == doc_id and int(other.get("n", 0)) not in spans:
             spans[int(other["n"])] = (int(other["start"]), int(other["end"]), int(other["n"]))
-    body = _marked(text, list(spans.values()), n)
-    return (f'{head}<div class="sitrep-doc-body" role="region" tabindex="0" '
+    source_path = str(citation.get("source") or "")
+    body = render(text, source_path, spans.values(), n, str(citation.get("title") or ""))
+    kind = "sitrep-doc-rendered" if is_rendered(source_path) else "sitrep-doc-plain"
+    return (f'{head}<div class="sitrep-doc-body {kind}" role="region" tabindex="0" '
             f'aria-label="Text of {title}">{body}</div>')
 
 
 def copy_text(answer_markdown: str, citations: list[dict[str, Any]]) -> str:
     """Plain text for the clipboard: the answer, then every source with where it comes from."""
-    lines = [answer_markdown.strip()]
+    lines = [tidy_quotes(answer_markdown.strip())]
     if citations:
         lines += ["", "Sources:"]
         for c in citations:
-            where = " · ".join(str(p) for p in (c.get("title"), c.get("section"),
-                                                c.get("source")) if p)
+            where = " · ".join(str(p) for p in (*place(c), c.get("source")) if p)
             facts = "; ".join(f"{label} {value}" for label, value in citation_facts(c))
-            lines.append(f"[{c.get('n')}] “{c.get('sentence', '')}” — {where}"
+            lines.append(f"[{c.get('n')}] {quoted(c.get('sentence', ''))} — {where}"
                          + (f" ({facts})" if facts else ""))
     return "\n".join(lines)
 

@@ -9,6 +9,7 @@ Set SITREP_UPDATE_SCREENSHOTS=1 to refresh the README images in tests/screenshot
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ from playwright.sync_api import Browser, Page, expect
 from rag.engine import Engine
 from rag.index import Index
 from rag.library import REMOVED_DIR, add_files
-from rag.ui_render import document_html, escape, sources_html
+from rag.ui_render import copy_text, document_html, escape, sources_html, tidy_quotes
 
 from .conftest import DOCS, ROOT, make_settings
 from .serving import Server
@@ -30,6 +31,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.browser]
 expect.set_options(timeout=30_000)
 
 SCREENSHOTS = ROOT / "tests" / "screenshots"
+NO_QUESTION = "Type a question first."
 UPLOAD = """---
 title: Baltic Star ferry incident
 source: Tallinn Harbour Office
@@ -37,11 +39,15 @@ date: 2026-11-20
 reliability: B
 credibility: 2
 ---
-# Harbour report
+# Baltic Star ferry incident
 
-The Baltic Star ferry carried 412 passengers when it docked in Tallinn on Tuesday.
+The Baltic Star ferry carried **412 passengers** when it docked in Tallinn on Tuesday.
 Port officials said the crossing took eleven hours because of a storm.
-Markup such as <b>this</b> and {{value}} must show as plain text.
+
+## Harbour log
+
+- Markup such as <b>this</b> and {{value}} must show as plain text.
+- Two tugboats guided the ferry to berth 6 after midnight.
 """
 RESTRICTED = """---
 title: Operation Nightjar
@@ -94,9 +100,15 @@ def ask(page: Page, question: str) -> None:
     """Type a question, press Enter, wait for its reply to arrive."""
     replies = page.locator("[data-testid=bot]")
     before = replies.count()
-    page.get_by_label("Question").fill(question)
-    page.get_by_label("Question").press("Enter")
+    box = page.get_by_role("textbox", name="Question", exact=True)
+    box.fill(question)
+    box.press("Enter")
     expect(replies).to_have_count(before + 1)
+
+
+def page_scroll(page: Page) -> float:
+    """How far the page (not a pane inside it) is scrolled down."""
+    return page.evaluate("document.scrollingElement.scrollTop")
 
 
 def snap(page: Page, name: str) -> None:
@@ -110,10 +122,10 @@ def snap(page: Page, name: str) -> None:
 # ---- browser tests ---------------------------------------------------------------------------
 
 def test_answer_cites_and_highlights(page: Page) -> None:
-    ask(page, "how many troops?")
-    expect(page.locator("[data-testid=bot]").last).to_contain_text("12,000")
+    ask(page, "Who visited North Korea?")
+    expect(page.locator("[data-testid=bot]").last).to_contain_text("Shoigu")
     first = page.locator(".sitrep-cite").first
-    expect(first).to_contain_text("12,000")
+    expect(first).to_contain_text("Shoigu")
     cited = first.locator(".sitrep-quote").inner_text().strip("“”\"")
     snap(page, "chat")
     first.click()
@@ -126,16 +138,23 @@ def test_answer_cites_and_highlights(page: Page) -> None:
         const r = m.getBoundingClientRect();
         return r.top >= pane.top && r.bottom <= pane.bottom; }""")
     assert inside
+    # The pane fits in the window below its top: all of it on screen, nothing cut off.
+    assert page.locator(".sitrep-doc-body").evaluate(
+        "pane => pane.getBoundingClientRect().bottom <= window.innerHeight")
     snap(page, "document")
-    # The [2] in the answer text is a link to source 2.
+    # The [2] in the answer text is a link to source 2. It scrolls the document pane only:
+    # the page stays put, its header in view.
     second = page.locator(".sitrep-cite").nth(1).locator(".sitrep-quote").inner_text()
     page.locator("[data-testid=bot]").last.get_by_role("link", name="[2]").first.click()
     expect(mark).to_contain_text(second.strip("“”\""))
     expect(page.locator(".sitrep-cite").nth(1)).to_have_attribute("aria-current", "true")
+    expect(mark).to_be_in_viewport()
+    assert page_scroll(page) == 0
+    expect(page.locator("#sitrep-header")).to_be_in_viewport()
     # The conversation belongs to this browser tab and survives a reload.
     page.reload()
     expect(page.locator("[data-testid=bot]")).to_have_count(1)
-    expect(page.locator("[data-testid=bot]")).to_contain_text("12,000")
+    expect(page.locator("[data-testid=bot]")).to_contain_text("Shoigu")
     page.locator("[data-testid=bot]").get_by_role("link", name="[1]").first.click()
     expect(mark).to_contain_text(cited)
 
@@ -170,16 +189,43 @@ def test_upload_ask_remove(page: Page, site: Site, tmp_path: Path) -> None:
     ask(page, "How many passengers did the Baltic Star carry?")
     expect(page.locator("[data-testid=bot]").last).to_contain_text("412")
     source = page.locator(".sitrep-cite", has_text="Baltic Star ferry incident").first
+    # The document's first heading is its title: the card names it once. Its quote shows
+    # bold words as bold, not as Markdown.
+    expect(source.locator(".sitrep-cite-where")).to_have_text("Baltic Star ferry incident")
+    expect(source.locator(".sitrep-quote strong")).to_have_text("412 passengers")
+    expect(source.locator(".sitrep-quote")).not_to_contain_text("**")
     source.click()
     expect(page.locator("#sitrep-selected")).to_contain_text("412 passengers")
+    # The Markdown is rendered: no front matter or syntax, headings, list items and bold as
+    # such; the cited sentence is marked across its bold words.
+    body = page.locator(".sitrep-doc-body")
+    expect(body.get_by_role("heading", name="Harbour log")).to_be_visible()
+    expect(body.locator("li")).to_have_count(2)
+    expect(page.locator("#sitrep-selected strong")).to_have_text("412 passengers")
+    for syntax in ("reliability", "Tallinn Harbour Office", "---", "#", "**"):
+        expect(body).not_to_contain_text(syntax)
     # Document text is data: markup in it shows as text instead of rendering.
-    expect(page.locator(".sitrep-doc-body")).to_contain_text("<b>this</b> and {{value}}")
+    expect(body).to_contain_text("<b>this</b> and {{value}}")
+    expect(body.locator("b")).to_have_count(0)
+    snap(page, "markdown")
 
+    # Removing asks first, naming the document; "Cancel" keeps it.
     page.get_by_role("tab", name="Library").click()
+    status = page.locator("#sitrep-library-status")
     page.get_by_label("Document to remove").click()
     page.get_by_role("option", name="Baltic Star ferry incident").click()
     page.get_by_role("button", name="Remove from library").click()
-    expect(page.locator("#sitrep-library-status")).to_contain_text("Removed")
+    confirm = page.locator("#sitrep-remove-confirm")
+    expect(confirm).to_contain_text("Remove Baltic Star ferry incident (baltic-star.md)")
+    page.get_by_role("button", name="Cancel").click()
+    expect(confirm).to_be_hidden()
+    expect(status).to_contain_text("Nothing was removed")
+    expect(table).to_contain_text("Baltic Star")
+    assert (site.docs_dir / "baltic-star.md").exists()
+    page.get_by_role("button", name="Remove from library").click()
+    page.get_by_role("button", name="Yes, remove it").click()
+    expect(status).to_contain_text("Removed")
+    expect(confirm).to_be_hidden()
     expect(table).not_to_contain_text("Baltic Star")
     assert not (site.docs_dir / "baltic-star.md").exists()
     assert (site.docs_dir / REMOVED_DIR / "baltic-star.md").exists()
@@ -222,8 +268,92 @@ def test_brief_tab_never_shows_hidden_documents(page: Page) -> None:
     expect(page.locator("#sitrep-brief")).not_to_contain_text("Nightjar")
     brief_sources = page.get_by_role("tabpanel").locator(".sitrep-cite")
     brief_sources.first.click()
-    expect(page.get_by_role("tabpanel").locator("#sitrep-selected")).to_be_visible()
+    expect(page.get_by_role("tabpanel").locator("#sitrep-selected")).to_be_in_viewport()
+    assert page_scroll(page) == 0  # the pane scrolled to the sentence, not the page
     snap(page, "brief")
+
+
+def test_empty_question_says_so_and_leaves_the_chat_usable(page: Page) -> None:
+    """Enter on an empty question shows the server's message; no "Error" badges stay over the
+    chat to hide the next answer or catch clicks meant for it."""
+    page.get_by_role("textbox", name="Question", exact=True).press("Enter")
+    expect(page.get_by_text(NO_QUESTION)).to_be_visible()
+    expect(page.locator("[data-testid=user]")).to_have_count(0)  # nothing was posted
+    page.wait_for_timeout(1000)  # (the badges showed once the failed event settled)
+    expect(page.get_by_text("Error", exact=True).filter(visible=True)).to_have_count(0)
+    ask(page, "Who visited North Korea?")
+    reply = page.locator("[data-testid=bot]").last
+    expect(reply).to_be_visible()
+    expect(reply).to_contain_text("Shoigu")
+    reply.get_by_role("link", name="[1]").first.click()  # clicks reach the answer
+    expect(page.locator("#sitrep-selected")).to_be_visible()
+
+
+def test_bold_text_is_set_in_one_bold_face(page: Page) -> None:
+    """Every letter of bold text comes from the theme's bold face (Gradio's SemiBold files
+    hold only a few letters, so "Approximately" mixed two fonts); served from this origin."""
+    ask(page, "Who visited North Korea?")
+    bold = [page.locator("#sitrep-header h1"), page.locator(".sitrep-cite-where").first]
+    if page.locator("[data-testid=bot] strong").count():
+        bold.append(page.locator("[data-testid=bot] strong").first)
+    for element in bold:
+        expect(element).to_be_visible()
+        assert int(element.evaluate("el => getComputedStyle(el).fontWeight")) >= 600
+        # A letter missing from the face falls back to the next family in the list, so its
+        # width then depends on that fallback: monospace and serif disagree.
+        missing = element.evaluate("""async (el) => {
+            await document.fonts.ready;
+            const style = getComputedStyle(el);
+            const family = style.fontFamily.split(',')[0];
+            const width = (ch, fallback) => {
+                const probe = document.createElement('span');
+                probe.textContent = ch;
+                probe.style.cssText = 'position:absolute;white-space:pre;font:'
+                    + `${style.fontWeight} 40px ${family}, ${fallback}`;
+                document.body.appendChild(probe);
+                const w = probe.getBoundingClientRect().width;
+                probe.remove();
+                return w;
+            };
+            const letters = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+            return [...letters].filter(ch => width(ch, 'monospace') !== width(ch, 'serif'));
+        }""")
+        assert missing == [], (element, missing)
+    faces = page.evaluate("""[...document.fonts].filter(f => f.status === 'loaded')
+                             .map(f => [f.family.replace(/["']/g, ''), f.weight])""")
+    assert ["Source Sans Pro", "700"] in faces and ["Source Sans Pro", "600"] not in faces
+
+
+def test_a_quotation_keeps_its_own_quote_marks(page: Page) -> None:
+    """A sentence that opens with a quote mark is not wrapped in another (no “"… or ““…)."""
+    ask(page, "What did Shoigu say to his Korean friends?")
+    quotes = page.locator(".sitrep-cite .sitrep-quote")
+    expect(quotes.first).to_be_visible()
+    # What a reader sees: the text, after any quote mark the browser draws before it (<q>).
+    shown = quotes.evaluate_all("""qs => qs.map(q => {
+        const before = getComputedStyle(q, '::before').content;
+        const drawn = before === 'open-quote' ? getComputedStyle(q).quotes !== 'none'
+                      : before !== 'none' && before !== 'normal' && before !== '""';
+        return (drawn ? '“' : '') + q.innerText; })""")
+    assert any(q.startswith("“I would like to express my gratitude") for q in shown), shown
+    doubled = re.compile(r"[“\"‘'][“\"‘']")
+    assert not [q for q in shown if doubled.match(q)], shown
+    assert not doubled.search(page.locator("[data-testid=bot]").last.inner_text())
+
+
+def test_no_developer_chrome(page: Page) -> None:
+    """No Gradio footer (API, Settings), no "</>" icons on the panels, one clear control."""
+    ask(page, "Who visited North Korea?")
+    for text in ("Use via API", "Settings", "Built with Gradio"):
+        expect(page.get_by_text(text)).to_have_count(0)
+    expect(page.locator("footer:visible")).to_have_count(0)
+    for label in ("Sources", "Document"):
+        expect(page.locator(".sitrep-panel [data-testid=block-label]", has_text=label)
+               ).to_be_visible()
+    expect(page.locator(".sitrep-panel [data-testid=block-label] svg:visible")).to_have_count(0)
+    expect(page.locator("#sitrep-chat").get_by_role("button", name="Clear")).to_have_count(0)
+    page.get_by_role("button", name="New conversation").click()
+    expect(page.locator("[data-testid=bot]")).to_have_count(0)
 
 
 def test_no_request_leaves_the_origin(page: Page, site: Site) -> None:
@@ -255,6 +385,54 @@ def test_document_text_is_escaped_and_marked_at_offsets() -> None:
     assert 'id="sitrep-selected"' in html and html.count("<mark") == 1
     assert document_html({"n": 1, "doc_id": "d", "start": 0, "end": 1}, None).count(
         'role="alert"') == 1
+
+
+def test_markdown_document_is_rendered_with_marks_at_offsets() -> None:
+    text = ("---\ntitle: Port report\nreliability: B\n---\n# Port report\n\n"
+            "The ferry carried **412 passengers** on\nTuesday. A storm *slowed* it.\n\n"
+            "## Log\n\n- First `item` <img src=x onerror=alert(1)>.\n- See [the map](javascript:x)"
+            " and ![chart](https://example.com/c.png).\n\n> Quoted words.\n")
+    first = text.index("The ferry")
+    second = text.index("A storm")
+    html = document_html({"n": 1, "doc_id": "d", "title": "Port report", "source": "r.md",
+                          "start": first, "end": second - 1},
+                         text, [{"n": 2, "doc_id": "d", "start": second,
+                                 "end": text.index("it.") + 3}])
+    assert "reliability" not in html and "---" not in html and "#" not in html
+    # The first heading only repeats the title, which the pane's heading shows.
+    assert html.count(">Port report<") == 1 and "<h3" not in html
+    assert "<h4" in html and html.count("<li>") == 2 and "<blockquote>" in html
+    assert ('id="sitrep-selected" tabindex="-1">The ferry carried <strong>412 passengers'
+            '</strong> on\nTuesday.<sup class="sitrep-mark-n">[1]</sup></mark>') in html
+    assert 'data-n="2">A storm <em>slowed</em> it.<sup' in html
+    # Nothing from the text becomes markup or loads anything: no <img>, no link, no script.
+    assert "<img" not in html and "&lt;img src=x" in html and "<a " not in html
+    assert "https://example.com" not in html and "chart" in html
+    assert 'title="javascript:x"' in html and "<code>item</code>" in html
+    # Plain text stays as it is; the same file as Markdown loses its syntax.
+    plain = document_html({"n": 1, "doc_id": "d", "source": "r.txt", "start": first,
+                           "end": second - 1}, text)
+    assert "sitrep-doc-plain" in plain and "**412 passengers**" in plain
+    assert "reliability: B" in plain
+
+
+def test_quotations_and_titles_are_not_repeated() -> None:
+    card = sources_html([{"n": 1, "title": "Port report", "section": "Port Report",
+                          "sentence": "“We never lost power,” the captain said."},
+                         {"n": 2, "title": "Port report", "section": "Log", "sentence": "x."}])
+    assert "Port report · Port Report" not in card and "Port report · Log" in card
+    assert "“We never lost power,” the captain said.</q>" in card and "“x.”" in card
+    marked = sources_html([{"n": 1, "source": "r.md", "sentence": "It had **412** <b>x</b>."},
+                           {"n": 2, "source": "r.txt", "sentence": "It had **412**."}])
+    assert "“It had <strong>412</strong> &lt;b&gt;x&lt;/b&gt;.”" in marked
+    assert "“It had **412**.”" in marked
+    answer = ('- “"We never lost power," the captain said.” — Port report [1]\n'
+              "- “x.” — Port report [2]\nThe sources say “estimate” [1]")
+    assert tidy_quotes(answer) == ('- "We never lost power," the captain said. — Port report '
+                                   '[1]\n- “x.” — Port report [2]\nThe sources say “estimate” [1]')
+    copied = copy_text(answer, [{"n": 1, "title": "Port report", "section": "Port report",
+                                 "source": "r.md", "sentence": '"We never," he said.'}])
+    assert '[1] "We never," he said. — Port report · r.md' in copied and "“\"" not in copied
 
 
 def test_sources_show_whatever_tradecraft_fields_exist() -> None:
@@ -305,3 +483,4 @@ def test_restored_conversation_is_checked() -> None:
     assert Conversation.from_json('{"messages": [{"role": "system", "content": "x"}]}') \
         == Conversation()
     assert Conversation.from_json("not json") == Conversation()
+

@@ -92,7 +92,9 @@ def _number_span(cand: Candidate, question: str) -> tuple[str, str, int] | None:
     for n, (key, start, end) in enumerate(ordered):
         if n + 1 < len(ordered) and _FIGURE_RANGE.fullmatch(text[end:ordered[n + 1][1]]):
             end = ordered[n + 1][2]  # "10 to 14 days" is one figure, keyed by where it starts
-        vague = not key[0].isdigit()  # "thousands": a figure, where given, answers better
+        # "thousands", or a number in words: a figure in digits, where given, answers better
+        # (news writes small counts in words: "three main", "three years" beside 1.2 million).
+        vague = not key[0].isdigit() or not text[start].isdigit()
         qual = _QUALIFIER.search(text[:start])
         begin = qual.start() if qual else start
         tail = _UNIT_TAIL.match(text[end:])

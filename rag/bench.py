@@ -206,7 +206,7 @@ def load_questions(files: list[Path], per_file: int = QUESTIONS_PER_FILE) -> lis
 def _env(index_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("SITREP_") or k in ("SITREP_MODEL", "SITREP_BACKEND",
-                                                   "SITREP_CACHE")}
+                                                   "SITREP_CACHE", "SITREP_READER")}
     return {**env, "SITREP_INDEX": str(index_dir), "PYTHONPATH": str(ROOT), **extra}
 
 

@@ -300,11 +300,12 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         return _fail(str(exc))
     from rag.embeddings import ModelError
+    from rag.reader.model import ReaderError
     from rag.index import IndexError_
 
     try:
         return args.func(args, settings)
-    except (IndexError_, ModelError) as exc:
+    except (IndexError_, ModelError, ReaderError) as exc:
         return _fail(str(exc))
 
 

@@ -226,7 +226,7 @@ def cmd_train_reader(args: argparse.Namespace, settings: Settings) -> int:
         return _fail(f"{data} needs train.jsonl, val.jsonl and corpus/ (see GUIDE.md, "
                      "'Data to learn and calibrate on')")
     config = TrainConfig(data=data, out=Path(args.out), minutes=args.minutes, seed=args.seed,
-                         max_steps=args.max_steps, train_limit=args.train_limit,
+                         epochs=args.epochs, max_steps=args.max_steps, train_limit=args.train_limit,
                          val_limit=args.val_limit)
     command = "python -m rag " + " ".join(sys.argv[1:] if sys.argv[0].endswith("rag") or
                                           "__main__" in sys.argv[0] else ["train-reader"])
@@ -274,6 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=str(READER_DIR), help="model folder (default: %(default)s)")
     p.add_argument("--minutes", type=float, default=50.0, help="training time budget")
     p.add_argument("--seed", type=int, default=13)
+    p.add_argument("--epochs", type=float, default=1.0,
+                   help="passes over the training pairs, if --minutes allows (default: 1)")
     p.add_argument("--max-steps", type=int, default=0, help="stop after N steps (0: no cap)")
     p.add_argument("--train-limit", type=int, default=0,
                    help="train on an evenly spaced N of the training questions (0: all)")

@@ -4,8 +4,8 @@ write a model card (tooling; imports torch, never imported by the serving proces
 The network is all-MiniLM-L6-v2 with two heads: a logit that the sentence answers the question
 (mean-pooled tokens → linear) and start/end logits over the sentence's tokens (linear). Loss:
 binary cross-entropy on the logit for every pair, plus cross-entropy on start and end for pairs
-whose sentence holds the answer. AdamW with linear warm-up and decay, one pass over the pairs or
-as many steps as `--minutes` allows (the schedule is fitted to the measured step time).
+whose sentence holds the answer. AdamW with linear warm-up and decay, `--epochs` passes over the pairs
+(reshuffled each pass) or as many steps as `--minutes` allows (the schedule is fitted to the measured step time).
 Everything random draws from `--seed`; the card records the seed, the data's hash and the commit.
 """
 
@@ -42,7 +42,8 @@ class TrainConfig:
     batch: int = 32
     lr: float = 5e-5
     warmup: float = 0.06
-    max_steps: int = 0  # 0: one pass over the pairs (or what `minutes` allows)
+    epochs: float = 1.0  # passes over the pairs (or what `minutes` allows)
+    max_steps: int = 0  # 0: no cap beyond `epochs` and `minutes`
     train_limit: int = 0  # 0: every training question
     val_limit: int = 0  # 0: every validation question
     paragraph_negatives: int = 2
@@ -129,13 +130,19 @@ def train(config: TrainConfig, log=_say) -> dict:
 
     net = _network(model_folder)
     net.train()
-    heads = [p for n, p in net.named_parameters() if not n.startswith("encoder.")]
-    body = [p for n, p in net.named_parameters() if n.startswith("encoder.")]
+    # The word embeddings stay as packaged: they are half of MiniLM's weights, so updating them
+    # costs a large share of each step, and the retrieval embedder shares their vocabulary.
+    net.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
+    trainable = [(n, p) for n, p in net.named_parameters() if p.requires_grad]
+    heads = [p for n, p in trainable if not n.startswith("encoder.")]
+    body = [p for n, p in trainable if n.startswith("encoder.")]
     optimiser = torch.optim.AdamW([{"params": body, "lr": config.lr},
                                    {"params": heads, "lr": config.lr * HEAD_LR_FACTOR}], weight_decay=0.01)
     rng = random.Random(config.seed)
-    batches = _batches(pairs, config.batch, rng)
-    planned = min(len(batches), config.max_steps or len(batches))
+    passes = max(1, int(np.ceil(config.epochs)))
+    batches = [group for _ in range(passes) for group in _batches(pairs, config.batch, rng)]
+    planned = round(len(batches) / passes * config.epochs)
+    planned = min(planned, config.max_steps or planned)
     budget = config.minutes * 60
     bce = torch.nn.BCEWithLogitsLoss()
     ce = torch.nn.CrossEntropyLoss(ignore_index=-100)

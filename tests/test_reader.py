@@ -46,6 +46,21 @@ def test_choose_weights_the_reader_when_it_ranks_gold_first_and_sets_a_threshold
     assert found["abstention_on_unanswerable"] == 1.0 and found["false_abstention"] == 0.0
 
 
+def _deep_readout(gold_at: int) -> Readout:
+    """20 candidates in falling retrieval order, gold at `gold_at`, which the reader favours."""
+    probs = [0.9 if n == gold_at else 0.1 for n in range(20)]
+    return _readout(True, np.linspace(1.0, 0.6, 20), probs, [n == gold_at for n in range(20)])
+
+
+def test_choose_reads_only_as_deep_as_validation_needs():
+    shallow = choose([_deep_readout(2) for _ in range(10)])
+    assert shallow.read_top == 5  # gold always among the first five: reading more buys nothing
+    deep = choose([_deep_readout(2) for _ in range(5)] + [_deep_readout(13) for _ in range(5)])
+    assert deep.read_top == 15  # half the gold sits at rank 14: the read must reach it
+    assert figures([_deep_readout(13)], deep)["top1"] == 1.0
+    assert figures([_deep_readout(13)], shallow)["top1"] == 0.0  # unread, it stays 14th
+
+
 def test_fusion_adds_the_weighted_probability():
     assert Calibration(weight=2.0).fuse(0.5, 0.25) == 1.0
 

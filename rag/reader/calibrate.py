@@ -4,13 +4,14 @@
 question and keeps, per question, every read candidate's retrieval score, reader probability and
 whether it holds a gold answer. `choose(readouts)` then picks the fusion weight that puts a gold
 sentence first most often, and the highest abstention threshold whose false abstention on
-answerable questions stays within `max_false_abstention`; `figures(...)` reports top-1, top-3
-and abstention at a given calibration.
+answerable questions stays within `max_false_abstention`, and the fewest candidates to read
+(`read_top`, the reader's cost) that keep top-1 and top-3 within `READ_TOP_SLACK` of reading
+them all; `figures(...)` reports top-1, top-3 and abstention at a given calibration.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -20,6 +21,8 @@ from rag.reader.model import Calibration, Reader
 
 WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 POOL = 15  # the candidates rag.answer.compose weighs (its `pool`)
+READ_TOPS = (5, 8, 10, 12, 15, 20)  # how many retrieval candidates the reader may score
+READ_TOP_SLACK = 0.005  # top-1/top-3 a shorter read may lose against reading all of them
 
 
 @dataclass
@@ -52,6 +55,13 @@ def read_questions(engine, reader: Reader, records: list[Record],
     return readouts
 
 
+def limited(readouts: list[Readout], read_top: int) -> list[Readout]:
+    """The readouts as if the reader had read only the first `read_top` candidates (the rest
+    keep their retrieval score and no probability)."""
+    return [replace(r, probabilities=np.where(np.arange(len(r.probabilities)) < read_top,
+                                              r.probabilities, 0.0)) for r in readouts]
+
+
 def _order(r: Readout, weight: float) -> np.ndarray:
     return np.argsort(-(r.scores + weight * r.probabilities), kind="stable")
 
@@ -68,11 +78,16 @@ def _pool_max(r: Readout, weight: float) -> float:
     return float(r.probabilities[_order(r, weight)[:POOL]].max()) if len(r.probabilities) else 0.0
 
 
-def choose(readouts: list[Readout], max_false_abstention: float = 0.07,
-           read_top: int = 20) -> Calibration:
-    """The calibration described in the module docstring."""
+def choose(readouts: list[Readout], max_false_abstention: float = 0.07) -> Calibration:
+    """The calibration described in the module docstring (`readouts` read every candidate
+    `read_questions` retrieved)."""
     weight = max(WEIGHTS, key=lambda w: (round(top_k(readouts, w, 1), 4),
                                          top_k(readouts, w, 3)))
+    full = [top_k(readouts, weight, k) for k in (1, 3)]
+    read_top = next(n for n in READ_TOPS if n == READ_TOPS[-1] or all(
+        top_k(limited(readouts, n), weight, k) >= best - READ_TOP_SLACK
+        for k, best in zip((1, 3), full)))
+    readouts = limited(readouts, read_top)
     answerable = sorted(_pool_max(r, weight) for r in readouts if r.answerable)
     # The largest threshold below which at most `max_false_abstention` of answerable fall.
     cut = int(max_false_abstention * len(answerable))
@@ -82,6 +97,7 @@ def choose(readouts: list[Readout], max_false_abstention: float = 0.07,
 
 def figures(readouts: list[Readout], calibration: Calibration) -> dict[str, float]:
     """Reader-level validation figures at `calibration` (see module docstring)."""
+    readouts = limited(readouts, calibration.read_top)
     answerable = [r for r in readouts if r.answerable]
     unanswerable = [r for r in readouts if not r.answerable]
 
@@ -94,7 +110,8 @@ def figures(readouts: list[Readout], calibration: Calibration) -> dict[str, floa
         "top3": round(top_k(readouts, calibration.weight, 3), 4),
         "retrieval_top1": round(top_k(readouts, 0.0, 1), 4),
         "retrieval_top3": round(top_k(readouts, 0.0, 3), 4),
-        "candidates_hold_answer": round(sum(bool(r.gold.any()) for r in answerable)
+        "candidates_hold_answer": round(sum(bool(r.gold[:calibration.read_top].any())
+                                            for r in answerable)
                                         / max(1, len(answerable)), 4),
         "span_holds_answer": round(sum(r.span_gold for r in answerable)
                                    / max(1, len(answerable)), 4),

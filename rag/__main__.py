@@ -200,8 +200,17 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
     from rag.brief import brief
+    from rag.brief.export import format_of, render
 
-    result = brief(_open_engine(settings), args.topic)
+    result = brief(_open_engine(settings), args.topic, long=args.long)
+    if args.out:
+        out = Path(args.out)
+        try:
+            out.write_bytes(render(result, args.format or format_of(out)))
+        except (OSError, ValueError) as exc:
+            return _fail(f"cannot write the brief to {out}: {exc}")
+        print(f"wrote {out} ({result.word_count()} words, {len(result.sources)} sources)")
+        return 0
     print(json.dumps(result.to_dict(), ensure_ascii=False) if args.json
           else result.to_markdown())
     return 0
@@ -263,6 +272,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("topic", nargs="?")
     p.add_argument("--index")
     p.add_argument("--json", action="store_true", help="print the brief as JSON")
+    p.add_argument("--long", action="store_true",
+                   help="more than one page: key figures, quotes, assessments, cited sentences")
+    p.add_argument("--out", metavar="FILE", help="write the brief to FILE (.docx: Word, else "
+                   "Markdown) instead of printing it")
+    p.add_argument("--format", choices=["md", "docx"], help="the --out format, when its "
+                   "extension does not say")
     p.set_defaults(func=cmd_brief)
     from rag.evaluate import command as eval_command
 

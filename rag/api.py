@@ -1,11 +1,12 @@
 """The JSON HTTP API: `build_api(engine, settings)` returns a FastAPI app with `/api/*`.
 
 Routes: `POST /api/ask` (question + history → the answer object of the guide), `POST /api/brief`
-(when `rag.brief` exists), `GET /api/documents`, `GET /api/documents/{id}/text` (the text a
-document's citation offsets index), `GET /healthz`, `GET /widget.js`, and the
-OpenAPI schema at `/openapi.json`. Every error is JSON `{"error": "..."}`. The guards in
-`rag.guard` (log, CORS, size, auth, rate) wrap this app and whatever is mounted in it later (the
-Gradio UI). Each caller only ever sees the documents its groups allow (`rag.access`).
+and `POST /api/brief/export` (a .docx or .md file; when `rag.brief` exists), `GET /api/documents`,
+`GET /api/documents/{id}/text` (the text a document's citation offsets index), `GET /healthz`,
+`GET /widget.js`, and the OpenAPI schema at `/openapi.json`. Every error is JSON
+`{"error": "..."}`. The guards in `rag.guard` (log, CORS, size, auth, rate) wrap this app and
+whatever is mounted in it later (the Gradio UI). Each caller only ever sees the documents its
+groups allow (`rag.access`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
@@ -30,6 +31,11 @@ from rag.config import Settings
 from rag.documents import add_source_spans
 from rag.engine import Engine, QuestionError
 from rag.guard import install_guards
+
+try:  # the brief is optional (see `_call_brief`)
+    from rag.brief.export import FORMATS as EXPORT_TYPES
+except ImportError:
+    EXPORT_TYPES = {"docx": "application/octet-stream", "md": "text/markdown"}
 
 WIDGET = Path(__file__).parent / "static" / "widget.js"
 log = logging.getLogger("sitrep.api")
@@ -67,6 +73,14 @@ class BriefRequest(BaseModel):
     """A briefing on the whole corpus, or on a topic."""
 
     topic: Text | None = Field(None, description="Optional topic; empty: the whole corpus")
+    long: bool = Field(False, description="More than one page: key figures, quotes, "
+                       "assessments and the cited sentences in full")
+
+
+class BriefExportRequest(BriefRequest):
+    """A brief as a file to forward."""
+
+    format: Literal["docx", "md"] = Field("docx", description="Word document or Markdown")
 
 
 class Error(BaseModel):
@@ -155,20 +169,19 @@ def _validation_message(exc: RequestValidationError) -> tuple[int, str]:
 
 
 def _call_brief(engine: Engine, topic: str | None, allowed: set[str],
-                everything: bool) -> dict[str, Any] | None:
+                everything: bool, long: bool = False) -> Any:
     """`rag.brief.brief` over the `allowed` docs; None when it cannot be restricted to them.
 
     Imported lazily: the brief is an optional module; without it the route answers 501. A brief
     that cannot take `allowed_docs` only runs for callers who may see `everything`.
     """
     make = importlib.import_module("rag.brief").brief
+    extra = {"long": True} if long else {}
     if "allowed_docs" in inspect.signature(make).parameters:
-        result = make(engine, topic or None, allowed_docs=allowed)
-    elif everything:
-        result = make(engine, topic or None)
-    else:
-        return None
-    return result.to_dict() if hasattr(result, "to_dict") else result
+        return make(engine, topic or None, allowed_docs=allowed, **extra)
+    if everything:
+        return make(engine, topic or None, **extra)
+    return None
 
 
 def build_api(engine: Engine, settings: Settings) -> FastAPI:
@@ -221,17 +234,40 @@ def build_api(engine: Engine, settings: Settings) -> FastAPI:
         **ERRORS, 501: {"model": Error, "description": "no brief module"}})
     def brief(body: BriefRequest, request: Request) -> JSONResponse:
         """A one-page brief on the corpus (or a topic) from the documents the caller may see."""
+        result = _caller_brief(body, request)
+        if isinstance(result, JSONResponse):
+            return result
+        return JSONResponse(result.to_dict() if hasattr(result, "to_dict") else result)
+
+    @app.post("/api/brief/export", tags=["api"], response_class=Response, responses={
+        **ERRORS, 200: {"description": "the brief as a file",
+                        "content": {media: {} for media in EXPORT_TYPES.values()}},
+        501: {"model": Error, "description": "no brief module"}})
+    def brief_export(body: BriefExportRequest, request: Request) -> Response:
+        """The brief as a Word document (`docx`) or Markdown (`md`) file to download."""
+        result = _caller_brief(body, request)
+        if isinstance(result, JSONResponse):
+            return result
+        from rag.brief.export import file_name, render
+
+        return Response(render(result, body.format), media_type=EXPORT_TYPES[body.format],
+                        headers={"Content-Disposition": "attachment; filename="
+                                 f"\"{file_name(result, body.format)}\""})
+
+    def _caller_brief(body: BriefRequest, request: Request) -> Any:
+        """The brief for this caller, or the JSON refusal (501 without the module, 403 when
+        it cannot be restricted to the caller's documents)."""
         if importlib.util.find_spec("rag.brief") is None:
             return JSONResponse(status_code=501, content={"error": "the brief is not available "
                                                           "in this version of Sitrep"})
         request.state.log = {"question_chars": len(body.topic or ""), "question": body.topic}
         allowed = access.allowed_docs(_caller(request))
         everything = len(allowed) == len(access.records())
-        result = _call_brief(engine, body.topic, allowed, everything)
+        result = _call_brief(engine, body.topic, allowed, everything, body.long)
         if result is None:
             return JSONResponse(status_code=403, content={
                 "error": "the brief is not available for this caller yet"})
-        return JSONResponse(result)
+        return result
 
     @app.get("/api/documents", response_model=DocumentsOut, responses=ERRORS, tags=["api"])
     def documents(request: Request) -> DocumentsOut:

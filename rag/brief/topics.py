@@ -1,0 +1,64 @@
+"""Group a brief's documents by topic: average-linkage clustering of document centroids.
+
+Two documents share a topic when their centroids (the mean of their sampled sentence vectors,
+`rag.brief.scope.Scope.centroids`) are close: groups merge while the average cosine between
+their members is at least `SAME_TOPIC`. Measured with all-MiniLM-L6-v2: two reports on one
+event 0.70, reports on unrelated events 0.15–0.24.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+SAME_TOPIC = 0.45
+_NAMED = {"GPE", "LOC", "ORG", "NORP", "FAC", "EVENT", "PERSON"}
+
+
+def group_documents(centroids: dict[str, np.ndarray], order: list[str]) -> list[list[str]]:
+    """Documents (in `order`) grouped by topic; groups largest first, then in `order`."""
+    docs = [d for d in order if d in centroids]
+    if not docs:
+        return []
+    matrix = np.stack([centroids[d] for d in docs])
+    similarity = matrix @ matrix.T
+    np.fill_diagonal(similarity, -np.inf)
+    members = [[i] for i in range(len(docs))]
+    alive = np.ones(len(docs), dtype=bool)
+    while alive.sum() > 1:
+        masked = np.where(alive[:, None] & alive[None, :], similarity, -np.inf)
+        a, b = np.unravel_index(int(np.argmax(masked)), masked.shape)
+        if masked[a, b] < SAME_TOPIC:
+            break
+        a, b = min(a, b), max(a, b)
+        size_a, size_b = len(members[a]), len(members[b])
+        merged = (size_a * similarity[a] + size_b * similarity[b]) / (size_a + size_b)
+        similarity[a], similarity[:, a] = merged, merged
+        similarity[a, a] = -np.inf
+        members[a] += members[b]
+        alive[b] = False
+    groups = [sorted(members[i]) for i in np.flatnonzero(alive)]
+    groups.sort(key=lambda g: (-len(g), g[0]))
+    return [[docs[i] for i in g] for g in groups]
+
+
+def topic_label(doc_ids: list[str], titles: dict[str, str],
+                names: dict[str, Counter]) -> str:
+    """A short name for a topic: a lone document's title; for several, the names (places,
+    organisations, groups, people) that most of them mention, most mentioned first.
+
+    `names`: doc id → Counter of the entity texts named in its analysed sentences.
+    """
+    if len(doc_ids) == 1:
+        return titles[doc_ids[0]]
+    documents: Counter = Counter()
+    mentions: Counter = Counter()
+    for d in doc_ids:
+        documents.update(set(names.get(d, {})))
+        mentions.update(names.get(d, Counter()))
+    shared = [n for n in documents if documents[n] >= max(2, (len(doc_ids) + 1) // 2)]
+    shared.sort(key=lambda n: (-documents[n], -mentions[n]))
+    if not shared:
+        return titles[doc_ids[0]]
+    return " and ".join(shared[:2])

@@ -24,6 +24,7 @@ from gradio.themes.utils import fonts
 
 from rag.access import Caller, DocumentAccess, caller_from_headers
 from rag.brief import brief
+from rag.brief.export import save_copies
 from rag.config import Settings
 from rag.documents import SUPPORTED_SUFFIXES
 from rag.engine import Engine, QuestionError
@@ -485,20 +486,29 @@ def _brief_tab(space: Workspace) -> None:
                     topic = gr.Textbox(label="Topic (empty: the whole library)", scale=5,
                                        placeholder="e.g. troops")
                     write = gr.Button("Write brief", variant="primary", scale=1)
+                with gr.Row():
+                    long = gr.Checkbox(label="Long version (more than one page)", scale=2)
+                    word = gr.DownloadButton("Download Word (.docx)", visible=False, scale=1)
+                    markdown = gr.DownloadButton("Download Markdown", visible=False, scale=1)
                 text = gr.Markdown(elem_id="sitrep-brief", container=True)
             with gr.Column(scale=2, elem_classes=["sitrep-side"]):
                 viewer = _citation_viewer(space, "The brief's sources appear here.")
 
-    def run(subject: str, request: gr.Request) -> tuple[str, str, Listing, str]:
+    def run(subject: str, more: bool,
+            request: gr.Request) -> tuple[str, str, Listing, str, Any, Any]:
         result = brief(space.engine, subject.strip() or None,
-                       allowed_docs=space.allowed(request))
+                       allowed_docs=space.allowed(request), long=bool(more))
         citations = result.to_dict().get("citations", [])
         body = link_markers(tidy_quotes(result.to_markdown()), "brief",
                             [c["n"] for c in citations])
-        return body, sources_html(citations, key="brief"), Listing("brief", citations), DOC_HINT
+        files = save_copies(result)
+        return (body, sources_html(citations, key="brief"), Listing("brief", citations),
+                DOC_HINT, gr.update(value=str(files["docx"]), visible=True),
+                gr.update(value=str(files["md"]), visible=True))
 
     for trigger in (write.click, topic.submit):
-        trigger(run, [topic], [text, viewer.sources, viewer.shown, viewer.document])
+        trigger(run, [topic, long], [text, viewer.sources, viewer.shown, viewer.document,
+                                     word, markdown])
 
 
 def build_ui(engine: Engine, settings: Settings) -> gr.Blocks:

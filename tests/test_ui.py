@@ -273,6 +273,27 @@ def test_brief_tab_never_shows_hidden_documents(page: Page) -> None:
     snap(page, "brief")
 
 
+def test_brief_downloads_as_word_and_markdown(page: Page, tmp_path: Path) -> None:
+    """The Brief tab's download buttons give the brief on screen as .docx and .md files."""
+    import docx
+
+    page.get_by_role("tab", name="Brief").click()
+    page.get_by_role("button", name="Write brief").click()
+    expect(page.locator("#sitrep-brief")).to_contain_text("Sources")
+    files = {}
+    for name, suffix in (("Download Word (.docx)", ".docx"), ("Download Markdown", ".md")):
+        with page.expect_download() as download:
+            page.get_by_role("button", name=name).click()
+        files[suffix] = tmp_path / f"brief{suffix}"
+        download.value.save_as(files[suffix])
+    headings = [p.text for p in docx.Document(str(files[".docx"])).paragraphs
+                if p.style.name == "Title" or p.style.name.startswith("Heading")]
+    page_md = files[".md"].read_text(encoding="utf-8")
+    assert headings == [line.lstrip("#").strip() for line in page_md.splitlines()
+                        if line.startswith("#")]
+    assert "Bottom line" in headings and "Nightjar" not in page_md
+
+
 def test_empty_question_says_so_and_leaves_the_chat_usable(page: Page) -> None:
     """Enter on an empty question shows the server's message; no "Error" badges stay over the
     chat to hide the next answer or catch clicks meant for it."""

@@ -19,6 +19,7 @@ from rag import nlp, tradecraft
 from rag.embeddings import Embedder
 from rag.question import QuestionInfo, counted_word
 from rag.reader.model import Calibration
+from rag.rules import RULES
 from rag.sentence_table import Candidate, SentenceTable
 from rag.spans import NAME, answer_span
 from rag.text import content_words, numbers_in, stem, stems, words
@@ -107,17 +108,18 @@ def _measure_stems(text: str) -> set[str]:
 
 def unanswered_because(info: QuestionInfo, top: Candidate, context: str,
                        doc_vocab: frozenset[str] | None,
-                       embedder: Embedder | None = None) -> str:
+                       embedder: Embedder | None = None,
+                       off: frozenset[str] = frozenset()) -> str:
     """Why the best evidence does not answer the question ("" when it may).
 
     Checks that are precise rather than fuzzy: numbers the question names (years) must be in
     the evidence; names the question uses must occur in the evidence's document; an ordinal
     ("the first mayor"), a speaker, the thing priced and a response asked about must be in the
     evidence; a measure the question asks about (deaths, cost, speed…) must be what the
-    evidence talks about.
+    evidence talks about. Checks named in `off` (see rag.rules) are skipped.
     """
     context_words = set(words(context))
-    for value, start, end in numbers_in(info.text):
+    for value, start, end in numbers_in(info.text) if "question_year" not in off else ():
         if value < 100:
             continue  # small numbers in questions are usually labels ("Line 4"), not facts
         token = info.text[start:end].replace(",", "")
@@ -125,24 +127,24 @@ def unanswered_because(info: QuestionInfo, top: Candidate, context: str,
             return f"the evidence does not mention {info.text[start:end]}"
     context_stems = frozenset(stems(context))
     vocab = doc_vocab if doc_vocab is not None else context_stems
-    for name in _question_names(info.text):
+    for name in _question_names(info.text) if "question_names" not in off else ():
         missing = [w for w in words(name) if stem(w) not in vocab]
         if missing and not _near_synonym(missing, context, embedder):
             return f"the sources do not mention {name}"
-    for ordinal, kin in _ORDINALS.items():
+    for ordinal, kin in _ORDINALS.items() if "ordinal" not in off else ():
         if re.search(rf"(?:\b(?:the|its|their|his|her)|['’]s)\s+{ordinal}\b", info.text, re.I) \
                 and not context_stems & kin:
             return f"the evidence does not say which was the {ordinal}"
-    for pattern, says in _ASKED_ABOUT:
+    for pattern, says in _ASKED_ABOUT if "asked_about" not in off else ():
         found = pattern.search(info.text)
         unsaid = [w for w in content_words(found.group(1)) if stem(w) not in context_stems] \
             if found else []
         if unsaid and not _near_synonym(unsaid, context, embedder):
             return f"the evidence does not {says} {found.group(1)}"
-    reaction = _ASKS_REACTION.search(info.text)
+    reaction = _ASKS_REACTION.search(info.text) if "reaction" not in off else None
     if reaction and not context_stems & _REACTION_WORDS:
         return f"the evidence does not say how {reaction.group(1)} responded"
-    asked = _measure_stems(info.text)
+    asked = _measure_stems(info.text) if "measure_asked" not in off else set()
     if asked:
         given = _measure_stems(top.text)
         for family in MEASURE_FAMILIES:
@@ -223,14 +225,22 @@ def _refs(evidence: list[Evidence]) -> str:
 def compose(info: QuestionInfo, candidates: list[Candidate],
             table: SentenceTable | None = None, embedder: Embedder | None = None,
             calibration: Calibration | None = None,
-            min_similarity: float = 0.25) -> Composition:
+            min_similarity: float = 0.25, off: frozenset[str] = frozenset()) -> Composition:
     """Decide the answer for `info` from `candidates` (best first).
 
     `table` gives each sentence its paragraph and each document its vocabulary; `embedder`
     gives word vectors for near-synonyms. Without them the checks fall back to the sentence.
     `calibration`, when the reader has read the candidates (`Candidate.reader`), says below
-    which probability nothing answers the question.
+    which probability nothing answers the question. Rules named in `off` (see rag.rules)
+    are not applied.
     """
+    unknown = off - RULES.keys()
+    if unknown:
+        raise ValueError(f"no such answer rule: {', '.join(sorted(unknown))}")
+
+    def on(rule: str) -> bool:
+        return rule not in off
+
     if not candidates:
         return Composition(True, "The sources do not cover this: the index has no documents.",
                            reason="empty index")
@@ -241,21 +251,24 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
 
     typed = info.qtype in TYPED
     pool = candidates[:15]
-    if (typed or info.qtype == "reason") and table is not None:
+    if (typed or info.qtype == "reason") and table is not None and on("neighbours"):
         pool += _neighbours(pool[:3], pool, table)
     if typed:
         nlp.prime([c.text for c in pool])
     spans = {c.id: answer_span(info, c, table.block_text(c.doc_id, c.idx) if table else "")
              or _reader_span(c, calibration) for c in pool} if typed else {}
 
-    wants_quote = bool(_ASKS_QUOTE.search(info.text))
-    wants_more = bool(re.search(r"\belse\b", info.text, re.I))
+    wants_quote = on("quote") and bool(_ASKS_QUOTE.search(info.text))
+    wants_more = on("what_else") and bool(re.search(r"\belse\b", info.text, re.I))
     # A yes/no question is answered by what is said of its last word, the predicate.
-    predicate = stem(info.words[-1]) if _YES_NO.match(info.text) and info.words else ""
+    predicate = stem(info.words[-1]) if _YES_NO.match(info.text) and info.words and \
+        on("predicate") else ""
 
-    asked_measures = _measure_stems(info.text)
-    qnumbers = {info.text[a:b].replace(",", "") for _, a, b in numbers_in(info.text)}
-    rival_labels = [_rival_label(m.group(1), m.group(2)) for m in _LABEL.finditer(info.text)]
+    asked_measures = _measure_stems(info.text) if on("measure_mismatch") else set()
+    qnumbers = {info.text[a:b].replace(",", "") for _, a, b in numbers_in(info.text)} \
+        if on("question_numbers") else set()
+    rival_labels = [_rival_label(m.group(1), m.group(2)) for m in _LABEL.finditer(info.text)] \
+        if on("rival_label") else []
 
     asked_stems = {stem(w) for w in info.words}
 
@@ -269,7 +282,7 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
 
     def ranking(c: Candidate) -> float:
         bonus = 0.0
-        if typed and focus:
+        if typed and focus and on("focus_words"):
             bonus += 0.15 * len(focus & set(stems(c.text))) / len(focus)
         if qnumbers and table is not None:
             # Numbers in the question ("Line 4", "1911") point at the passage that has them.
@@ -279,14 +292,14 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
             if any(other(c.text) for other in rival_labels):
                 bonus -= 0.15  # "Line 2 opened in 1983" is not about Line 4
         if not typed:
-            if c.score >= 0.9 * pool[0].score and said(c) > said(pool[0]):
+            if on("says_more") and c.score >= 0.9 * pool[0].score and said(c) > said(pool[0]):
                 # Of two close sentences, the one that says more of what was asked answers
                 # it: "largest private employer" over "largest employer".
                 bonus += 0.05
             # A description is a paraphrase more often than a keyword match: "grateful … for"
             # is answered by "expressed gratitude … for".
-            bonus += 0.1 * c.dense
-            if info.qtype == "reason" and _CAUSAL.search(c.text):
+            bonus += 0.1 * c.dense if on("dense_bonus") else 0.0
+            if info.qtype == "reason" and on("causal") and _CAUSAL.search(c.text):
                 bonus += 0.15  # "It was reportedly sparked by a harvester" says what started it
             if predicate and predicate in stems(c.text):
                 bonus += 0.2  # "still purely transactional?" — "no longer … transactional"
@@ -296,7 +309,8 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
         span = spans.get(c.id)
         if asked_measures and not _measure_stems(c.text) & asked_measures:
             bonus -= 0.15
-        if span and info.qtype == "date" and focus & _around(c.text, span[0]):
+        if span and info.qtype == "date" and on("date_near_event") and \
+                focus & _around(c.text, span[0]):
             bonus += 0.1  # "ran a campaign from 3 April …": the date stands by the asked event
         return c.score + bonus + (0.08 + 0.1 * span[2] if span else -1.0)
 
@@ -308,29 +322,29 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
         # match on noise, so say so instead of guessing.
         return _abstain(info, None, "the question is not in English, the language the "
                                        "sources are indexed in")
-    if pool[0].dense < min_similarity and pool[0].coverage < 0.5:
+    if pool[0].dense < min_similarity and pool[0].coverage < 0.5 and on("far_evidence"):
         return _abstain(info, pool[0], "nothing in the sources is close to the question")
     if calibration is not None and max(c.reader for c in pool) < calibration.threshold:
         return _abstain(info, pool[0], "the reader finds no sentence that answers it")
     if typed and (not spans.get(top.id) or top.score < 0.6 * pool[0].score):
-        if info.qtype == "date" and _LOOSE_WHEN.match(info.text) and \
+        if info.qtype == "date" and on("loose_when") and _LOOSE_WHEN.match(info.text) and \
                 _placed_in_time(pool[0].text, info):
             # "When did Moscow send officials?" — "The mission follows Trump's call with
             # Putin": no calendar date, but the sentence places it in time.
             return compose(replace(info, qtype="description"), candidates, table, embedder,
-                           calibration, min_similarity)
+                           calibration, min_similarity, off)
         return _abstain(info, pool[0], f"no {info.qtype} in the closest evidence")
-    if info.qtype == "number" and spans[top.id][2] < 3 and \
+    if info.qtype == "number" and on("counts_other_thing") and spans[top.id][2] < 3 and \
             _counts_other_thing(counted_word(info.text), context(top), embedder):
         return _abstain(info, top, f"the sources give no count of {counted_word(info.text)}")
     doc_vocab = table.docs.get(top.doc_id, {}).get("vocab") if table is not None else None
     # Six sentences back reach the paragraph before, where a quote's occasion is often set
     # ("The flood of 1927 …" then "… the mayor told the council a week after the flood").
     window = table.window_text(top.doc_id, top.idx, before=6) if table is not None else ""
-    why = unanswered_because(info, top, context(top) + " " + window, doc_vocab, embedder)
+    why = unanswered_because(info, top, context(top) + " " + window, doc_vocab, embedder, off)
     if why:
         return _abstain(info, top, why)
-    evidence = _select(info, top, ranked, spans, embedder)
+    evidence = _select(info, top, ranked, spans, embedder, on("rival_value"))
     if not typed:
         evidence[0].value = _reader_phrase(top, calibration)
     conflict = len({e.key for e in evidence if e.key}) > 1
@@ -450,11 +464,12 @@ def _says_same_event(info: QuestionInfo, top: Candidate, other: Candidate) -> bo
 
 def _select(info: QuestionInfo, top: Candidate, ranked: list[Candidate],
             spans: dict[str, tuple[str, str, int] | None],
-            embedder: Embedder | None) -> list[Evidence]:
+            embedder: Embedder | None, rivals: bool = True) -> list[Evidence]:
     """The top sentence, the best rival value from another document, then corroboration.
 
     A rival is a sentence of another document that gives a different value of the same kind
-    for the same words of the question: the two are shown side by side, never merged.
+    for the same words of the question: the two are shown side by side, never merged
+    (unless `rivals` is False).
     """
     def evidence(c: Candidate) -> Evidence:
         span = spans.get(c.id)
@@ -462,7 +477,7 @@ def _select(info: QuestionInfo, top: Candidate, ranked: list[Candidate],
 
     first = evidence(top)
     chosen = [first]
-    if first.key:
+    if first.key and rivals:
         rival = next((e for e in map(evidence, ranked[1:])
                       if e.key and e.key != first.key and e.candidate.doc_id != top.doc_id
                       and e.fit >= min(first.fit, 1) and e.candidate.score >= 0.5 * top.score

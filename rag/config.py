@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlparse
 
+from rag.rules import RULES
+
 BACKENDS = ("onnx", "torch", "onnx-int8")  # embedding backends, see rag/embeddings.py
 
 
@@ -39,6 +41,9 @@ class Settings:
     # still score better on the project suite, see README), "on" for the shipped model, or a
     # model folder made by `python -m rag train-reader`.
     reader_path: str = "off"
+    # Answer rules switched off (names in rag/rules.py): for `python -m rag eval --ablation`
+    # and for trying a deployment without one.
+    rules_off: frozenset[str] = frozenset()
     # HTTP API and widget (see rag/api.py, rag/access.py).
     cors_origins: tuple[str, ...] = ()  # origins allowed to embed the widget / call the API
     api_tokens: dict[str, frozenset[str]] = field(default_factory=dict)  # token → groups
@@ -153,6 +158,16 @@ def _reader_path(env: dict[str, str]) -> str:
     return value
 
 
+def _rules_off(env: dict[str, str]) -> frozenset[str]:
+    """SITREP_RULES_OFF: comma-separated names from rag/rules.py (default: none)."""
+    names = frozenset(n.strip() for n in env.get("SITREP_RULES_OFF", "").split(",") if n.strip())
+    unknown = sorted(names - RULES.keys())
+    if unknown:
+        raise ConfigError(f"SITREP_RULES_OFF names no rule {', '.join(unknown)}; the rules are "
+                          f"{', '.join(RULES)}")
+    return names
+
+
 def cache_root() -> Path:
     """Where machine-local derived files are kept: ONNX exports and, in server mode, sentence
     table snapshots (`SITREP_CACHE`, default `~/.cache/sitrep`)."""
@@ -196,6 +211,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         max_question_chars=_number(env, "SITREP_MAX_QUESTION_CHARS", 2000, 10, 100_000),
         chunk_tokens=_number(env, "SITREP_CHUNK_TOKENS", 200, 32, 256),
         reader_path=_reader_path(env),
+        rules_off=_rules_off(env),
         cors_origins=_origins(env),
         api_tokens=_credentials(env, "SITREP_API_TOKENS", 16),
         basic_auth=_basic_auth(env),

@@ -166,7 +166,8 @@ class Engine:
         calibration = self._read(resolved, candidates)
         t_compose = time.perf_counter()
         docs = table.docs
-        comp = compose(info, candidates, table, self.index.embedder, calibration)
+        comp = compose(info, candidates, table, self.index.embedder, calibration,
+                       off=self.settings.rules_off)
         done = time.perf_counter()
         citations = [Citation(n, c.doc_id, c.source, c.title, c.section, c.text, c.start,
                               c.end, round(c.score, 4), tradecraft.claim_type(c.text),

@@ -7,11 +7,15 @@ rule is removed.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from rag import nlp
 from rag.answer import compose, unanswered_because
+from rag.config import ConfigError, load_settings
 from rag.question import analyse, counted_word, question_type, resolve_followup
+from rag.rules import RULES
 from rag.sentence_table import Candidate
 from rag.spans import answer_span
 from tests.conftest import DOCS
@@ -211,3 +215,28 @@ def test_spelled_out_numbers_are_numbers_but_one_is_not():
     assert [v for v, _, _ in numbers_in("Nine vessels, twenty-five boats and 3 tugs")] == \
         [9.0, 25.0, 3.0]
     assert numbers_in("no one knows") == []
+
+
+def test_a_rule_switched_off_no_longer_decides():
+    paid = sentence("Fenn was paid 3,000 silver thalers for the design.")
+    also = sentence("The canal was designed by Fenn, who also supervised the construction of "
+                    "the first stone quay.")
+    paid.id, paid.score, paid.dense, paid.coverage = "a", 0.47, 0.53, 0.33
+    also.id, also.score, also.dense, also.coverage = "b", 0.39, 0.40, 0.33
+    answer = compose(analyse("what else did Fenn build?"), [paid, also],
+                     off=frozenset({"what_else"}))
+    assert not answer.abstained and answer.evidence[0].candidate is paid
+    with pytest.raises(ValueError, match="no such answer rule: whatever"):
+        compose(analyse("what else did Fenn build?"), [paid, also], off=frozenset({"whatever"}))
+
+
+def test_every_named_rule_is_one_the_answerer_can_switch_off():
+    source = (Path(__file__).resolve().parent.parent / "rag" / "answer.py").read_text()
+    for name in RULES:
+        assert f'on("{name}")' in source or f'"{name}" not in off' in source, name
+
+
+def test_unknown_rule_names_are_a_configuration_error():
+    assert load_settings({"SITREP_RULES_OFF": "quote, causal"}).rules_off == {"quote", "causal"}
+    with pytest.raises(ConfigError, match="names no rule quotes"):
+        load_settings({"SITREP_RULES_OFF": "quotes"})

@@ -1,0 +1,33 @@
+"""The answer rules by name: each one `rag.answer.compose` applies can be switched off, so
+`python -m rag eval --ablation` measures what it changes on validation and on the suite.
+
+Dependency-free: `rag.config` validates `SITREP_RULES_OFF` against these names.
+"""
+
+from __future__ import annotations
+
+# name → what the rule does (ranking bonuses, abstention checks, evidence selection).
+RULES: dict[str, str] = {
+    "focus_words": "typed: favour sentences carrying the question words the top titles lack",
+    "question_numbers": "favour the passage holding the numbers the question names",
+    "rival_label": "penalise a sentence naming another numbered thing (Line 2 for Line 4)",
+    "says_more": "of two close sentences, favour the one saying more of the question",
+    "dense_bonus": "descriptions: favour paraphrase (dense similarity)",
+    "causal": "reason questions: favour causal sentences (because, sparked by)",
+    "predicate": "yes/no questions: favour sentences about the question's last word",
+    "what_else": "'what else' questions: favour sentences that add (also, in addition)",
+    "quote": "questions asking what was said: favour quotations",
+    "measure_mismatch": "typed: penalise sentences without the measure asked (deaths, cost)",
+    "date_near_event": "date questions: favour a date standing by the asked event",
+    "neighbours": "typed and reason questions: weigh the sentences next to the best ones",
+    "far_evidence": "abstain when no sentence is close to the question (dense and keywords)",
+    "loose_when": "'when' with no date: answer with the sentence placing it in time",
+    "counts_other_thing": "abstain when a count's sentence never names the thing counted",
+    "question_year": "abstain when a number of 100+ in the question is not in the evidence",
+    "question_names": "abstain when a name in the question is not in the document",
+    "ordinal": "abstain when 'the first/last …' has no ordinal in the evidence",
+    "asked_about": "abstain when the speaker or the thing priced is not in the evidence",
+    "reaction": "abstain when 'how did X respond' has no response in the evidence",
+    "measure_asked": "abstain when the asked measure is not what the evidence gives",
+    "rival_value": "show a different value of the same kind from another document beside it",
+}

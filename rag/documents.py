@@ -312,10 +312,14 @@ def _default_title(path: Path) -> str:
 
 
 def load_document(path: str | Path, max_bytes: int = 20_000_000,
-                  max_sentences: int = MAX_DOC_SENTENCES) -> Document:
+                  max_sentences: int = MAX_DOC_SENTENCES,
+                  name: str | Path | None = None) -> Document:
     """Read one file into a `Document`; raise `DocumentError` on anything unusable, including
-    text of more than `max_sentences` sentences."""
+    text of more than `max_sentences` sentences. `name` is the path the document is recorded
+    under (its id, source and default title) when it is read from somewhere else first, as an
+    upload staged before it moves into the docs folder; default: `path`."""
     path = Path(path)
+    named = path if name is None else Path(name)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise DocumentError(
@@ -353,10 +357,10 @@ def load_document(path: str | Path, max_bytes: int = 20_000_000,
     if not sentences:
         raise DocumentError(f"{path}: no sentences found (only headings or blank lines?)")
     title = str(metadata.get("title") or title or
-                (sections[0] if markdown and sections else "") or _default_title(path))
+                (sections[0] if markdown and sections else "") or _default_title(named))
     return Document(
-        source=display_source(path),
-        doc_id=doc_id_for(path),
+        source=display_source(named),
+        doc_id=doc_id_for(named),
         title=title,
         text=text,
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),

@@ -23,7 +23,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import numpy as np
 
@@ -334,12 +334,15 @@ class Index:
         return _Release(lock)
 
     def ingest(self, paths: Iterable[str | Path], progress: ProgressFn | None = None,
-               prune_missing: bool = True) -> IngestReport:
+               prune_missing: bool = True,
+               recorded_as: Mapping[Path, Path] | None = None) -> IngestReport:
         """Bring the index in line with the files at `paths` (files or folders).
 
         New files are added, changed files replaced, unchanged ones skipped; with
         `prune_missing`, committed documents whose file no longer exists are removed.
-        Unusable files are reported in `errors` and change nothing.
+        Unusable files are reported in `errors` and change nothing. `recorded_as` maps a file
+        of `paths` to the path it is recorded under (an upload read where it is staged, and
+        moved there once committed).
         """
         started = time.perf_counter()
         report = IngestReport()
@@ -357,7 +360,8 @@ class Index:
                 """The file's document if it needs embedding; else record why not."""
                 try:
                     doc = load_document(path, max_bytes=max_bytes,
-                                        max_sentences=self.max_sentences)
+                                        max_sentences=self.max_sentences,
+                                        name=(recorded_as or {}).get(path))
                 except DocumentError as exc:
                     report.errors.append(str(exc))
                     return None

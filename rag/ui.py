@@ -22,14 +22,15 @@ from gradio import utils as gr_utils
 from gradio.exceptions import InvalidPathError
 from gradio.themes.utils import fonts
 
-from rag.access import Caller, DocumentAccess, caller_from_headers
+from rag.access import Caller, DocumentAccess, caller_from_headers, can_see
 from rag.brief import brief
 from rag.brief.export import save_copies
 from rag.config import Settings
 from rag.documents import SUPPORTED_SUFFIXES
 from rag.engine import Engine, QuestionError
+from rag.guard import removal_allowed
 from rag.index import DocRecord, IndexError_
-from rag.library import LibraryError, add_files, remove_document
+from rag.library import LibraryError, add_files, remove_document, upload_folder
 from rag.ui_render import (LIBRARY_HEADERS, copy_text, document_html, escape, library_rows,
                            link_markers, shown_source, sources_html, tidy_quotes)
 
@@ -42,6 +43,8 @@ EXAMPLES = ["How many troops?", "Who visited North Korea?", "What is China conce
             "What did North Korea get in return?"]
 DOC_HINT = '<p class="sitrep-empty">Select a source to read it in its document.</p>'
 NO_QUESTION = "Type a question first."
+NO_REMOVAL = ("Removing documents is not enabled for you: it needs a group named in "
+              "SITREP_EDITOR_GROUPS (or, without sign-in, SITREP_ALLOW_REMOVE=1).")
 # The Default theme's fonts with a bold face that has every glyph: Gradio ships SemiBold (600)
 # files holding only a few letters, so bold text mixed in letters of a fallback font. Without
 # a 600 face, weights 600 and 700 both use the full Bold (700) files. All served locally.
@@ -196,6 +199,10 @@ class Workspace:
 
     def allowed(self, request: gr.Request) -> set[str]:
         return self.access.allowed_docs(self.caller(request))
+
+    def may_remove(self, request: gr.Request) -> bool:
+        """May this caller remove documents (`rag.guard.removal_allowed`)?"""
+        return removal_allowed(self.caller(request), self.settings)
 
     def text(self, doc_id: str, request: gr.Request) -> str | None:
         """A document's text, or None when it is gone or not for this caller."""
@@ -415,15 +422,19 @@ def _library_tab(space: Workspace, blocks: gr.Blocks) -> None:
         progress(0, desc="Reading and checking the files…")
         def report_progress(done: int, total: int, source: str) -> None:
             progress((done, total), desc=f"Embedded {Path(source).name}", unit="sentences")
-        try:
-            report = add_files(space.engine.index, space.settings.docs_dir,
-                               [Path(p) for p in paths], report_progress)
+        caller, docs_dir = space.caller(request), space.settings.docs_dir
+        try:  # each caller's own folder: no name of a document it may not see can collide
+            report = add_files(space.engine.index, docs_dir, [Path(p) for p in paths],
+                               report_progress, folder=upload_folder(docs_dir, caller),
+                               visible=lambda record: can_see(caller, record))
         except IndexError_ as exc:
             return *refresh(request), _status(errors=[str(exc)]), None
         return (*refresh(request), _status(report.added, report.unchanged, report.errors),
                 None)
 
     def ask_first(doc_id: str | None, request: gr.Request) -> tuple[Any, str, str]:
+        if not space.may_remove(request):
+            return gr.update(visible=False), gr.skip(), _status(errors=[NO_REMOVAL])
         record = next((r for r in space.visible(request) if r.doc_id == doc_id), None)
         if record is None:
             return (gr.update(visible=False), gr.skip(),
@@ -436,6 +447,8 @@ def _library_tab(space: Workspace, blocks: gr.Blocks) -> None:
 
     def drop(doc_id: str | None, request: gr.Request) -> tuple[list, Any, str, Any]:
         hide = gr.update(visible=False)
+        if not space.may_remove(request):
+            return *refresh(request), _status(errors=[NO_REMOVAL]), hide
         if not doc_id or doc_id not in space.allowed(request):
             return (*refresh(request), _status(errors=["Choose a document to remove first."]),
                     hide)

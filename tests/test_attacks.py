@@ -7,6 +7,7 @@ attacker or a second operator would send: Gradio's own queue protocol, and the J
 
 from __future__ import annotations
 
+import http.server
 import json
 import shutil
 import subprocess
@@ -55,19 +56,17 @@ class App:
 
 
 @contextmanager
-def running_app(root: Path, **env: str) -> Iterator[App]:
-    """`python app.py` over a copy of docs/ ingested in `root`, with `SITREP_*` from `env`."""
+def serving(root: Path, **env: str) -> Iterator[App]:
+    """`python app.py` over `root`'s docs/ and index/ as they are, with `SITREP_*` from `env`
+    (its stdin a pipe, for the `SITREP_PAUSE_AT` hook); stopped when the block ends."""
     docs, index = root / "docs", root / "index"
-    shutil.copytree(DOCS, docs)
-    done = cli(["ingest", str(docs), "--index", str(index)], cwd=root)
-    assert done.returncode == 0, done.stderr
     port = free_port()
     log = root / "app.log"
     env = cli_env(SITREP_DOCS=str(docs), SITREP_INDEX=str(index), SITREP_HOST=LOOPBACK,
                   SITREP_PORT=str(port), **env)
     with log.open("w") as out:
         proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=root, env=env,
-                                stdout=out, stderr=subprocess.STDOUT)
+                                stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT)
     running = App(f"http://{LOOPBACK}:{port}", root, docs, index, log, proc)
     try:
         deadline = time.monotonic() + TIMEOUT_S
@@ -82,8 +81,24 @@ def running_app(root: Path, **env: str) -> Iterator[App]:
             time.sleep(0.2)
         yield running
     finally:
-        proc.terminate()
+        if proc.poll() is None:
+            proc.terminate()
         proc.wait(timeout=30)
+        proc.stdin.close()
+
+
+@contextmanager
+def running_app(root: Path, extra: dict[str, str] | None = None, **env: str) -> Iterator[App]:
+    """`python app.py` over a copy of docs/ plus the `extra` files (name → text), ingested in
+    `root`, with `SITREP_*` from `env`."""
+    docs = root / "docs"
+    shutil.copytree(DOCS, docs)
+    for name, text in (extra or {}).items():
+        (docs / name).write_text(text, encoding="utf-8")
+    done = cli(["ingest", str(docs), "--index", str(root / "index")], cwd=root)
+    assert done.returncode == 0, done.stderr
+    with serving(root, **env) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -114,17 +129,22 @@ def one_page_pdf(content: bytes) -> bytes:
     return bytes(out)
 
 
-def gradio_event(app: App, api_name: str, data: list) -> dict:
-    """Run one UI event through Gradio's queue (join, then read the event stream) and return
-    its `process_completed` message."""
-    config = httpx.get(app.url + "/config", timeout=30).json()
-    fn_index = next(d["id"] for d in config["dependencies"] if d.get("api_name") == api_name)
-    session = f"attack-{time.monotonic_ns()}"
-    joined = httpx.post(app.url + "/gradio_api/queue/join", timeout=30, json={
-        "data": data, "fn_index": fn_index, "session_hash": session, "event_data": None,
-        "trigger_id": None})
+def fn_index(app: App, api_name: str, headers: dict[str, str] | None = None) -> int:
+    """The id of the UI event named `api_name`, from the page's config."""
+    config = httpx.get(app.url + "/config", headers=headers, timeout=30).json()
+    return next(d["id"] for d in config["dependencies"] if d.get("api_name") == api_name)
+
+
+def gradio_event(app: App, api_name: str, data: list, session: str | None = None,
+                 headers: dict[str, str] | None = None) -> dict:
+    """Run one UI event through Gradio's queue (join, then read the event stream) in
+    `session` (default: a new one) and return its `process_completed` message."""
+    session = session or f"attack-{time.monotonic_ns()}"
+    joined = httpx.post(app.url + "/gradio_api/queue/join", headers=headers, timeout=30, json={
+        "data": data, "fn_index": fn_index(app, api_name, headers), "session_hash": session,
+        "event_data": None, "trigger_id": None})
     assert joined.status_code == 200, joined.text
-    with httpx.stream("GET", app.url + "/gradio_api/queue/data",
+    with httpx.stream("GET", app.url + "/gradio_api/queue/data", headers=headers,
                       params={"session_hash": session}, timeout=120) as stream:
         for line in stream.iter_lines():
             if line.startswith("data:"):
@@ -132,6 +152,23 @@ def gradio_event(app: App, api_name: str, data: list) -> dict:
                 if message.get("msg") == "process_completed":
                     return message
     raise AssertionError("the event stream ended without process_completed")
+
+
+def gradio_run(app: App, api_name: str, data: list, session: str,
+               headers: dict[str, str] | None = None) -> httpx.Response:
+    """Run one UI event through Gradio's route for unqueued events, in `session`."""
+    return httpx.post(f"{app.url}/gradio_api/run/{api_name}", headers=headers, timeout=120,
+                      json={"data": data, "session_hash": session})
+
+
+def gradio_upload(app: App, path: Path, headers: dict[str, str] | None = None) -> dict:
+    """Upload `path` through Gradio's upload route; the file data the `add` event takes."""
+    with path.open("rb") as handle:
+        uploaded = httpx.post(app.url + "/gradio_api/upload", headers=headers, timeout=60,
+                              files={"files": (path.name, handle, "text/markdown")})
+    assert uploaded.status_code == 200, uploaded.text
+    return {"path": uploaded.json()[0], "orig_name": path.name,
+            "meta": {"_type": "gradio.FileData"}}
 
 
 def test_ui_upload_refuses_a_file_from_the_server_disk(app: App, tmp_path: Path) -> None:
@@ -152,13 +189,9 @@ def test_ui_upload_refuses_a_file_from_the_server_disk(app: App, tmp_path: Path)
     # A file that did go through the upload route is still added.
     upload = tmp_path / "harbour-note.md"
     upload.write_text("The harbour note says the tug Aurora towed 14 barges to Kotka.\n")
-    with upload.open("rb") as handle:
-        paths = httpx.post(app.url + "/gradio_api/upload", timeout=60,
-                           files={"files": (upload.name, handle, "text/markdown")}).json()
-    done = gradio_event(app, "add", [[{"path": paths[0], "orig_name": upload.name,
-                                        "meta": {"_type": "gradio.FileData"}}]])
+    done = gradio_event(app, "add", [[gradio_upload(app, upload)]])
     assert done.get("success"), done
-    assert (app.docs / "harbour-note.md").exists()
+    assert (app.docs / "uploads" / "harbour-note.md").exists()
     assert "14 barges" in app.ask("How many barges did the tug Aurora tow?").json()["answer"]
 
 
@@ -308,3 +341,250 @@ def test_forwarded_for_counts_only_from_configured_proxies(app: App, tmp_path: P
         log = proxied.log.read_text()
     assert "198.51.100." not in log
     assert '"client": "192.0.2.10"' in log and '"client": "127.0.0.1"' in log
+
+
+# A deployment with tokens: alice may see the intel vault and remove documents; the others
+# see public documents only (ops is a group of its own, not an editor).
+ALICE = "alice-token-" + "a1" * 8
+OPS = "ops-token-" + "o3" * 8
+PUBLIC = "public-token-" + "p2" * 8
+BURST = "burst-token-" + "b4" * 8
+BULK = "bulk-token-" + "c5" * 8
+VAULT = "---\ntitle: Ops vault\naccess: [intel]\n---\n" + SECRET
+VAULT_QUESTION = "What is the vault code in the ops runbook?"
+HARBOUR_LOG = ("---\ntitle: Harbour log\n---\n"
+               "The harbour log says the tug Aurora towed 14 barges to Kotka on Friday.\n")
+SECURE_LIMIT = 20  # UI and API calls per minute per caller
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(scope="module")
+def secure(tmp_path_factory) -> Iterator[App]:
+    """The app with tokens, a restricted document, editors and a small rate limit."""
+    tokens = f"{ALICE}=intel|editors,{OPS}=ops,{PUBLIC},{BURST},{BULK}"
+    with running_app(tmp_path_factory.mktemp("secure"),
+                     {"ops-vault.md": VAULT, "harbour-log.md": HARBOUR_LOG},
+                     SITREP_API_TOKENS=tokens, SITREP_EDITOR_GROUPS="editors",
+                     SITREP_RATE_LIMIT=str(SECURE_LIMIT)) as running:
+        yield running
+
+
+def listed_sources(app: App, headers: dict[str, str] | None = None) -> list[str]:
+    """The sources `/api/documents` lists for the caller behind `headers`."""
+    listed = httpx.get(app.url + "/api/documents", headers=headers, timeout=30)
+    assert listed.status_code == 200, listed.text
+    return [d["source"] for d in listed.json()["documents"]]
+
+
+def test_replayed_session_hash_opens_an_empty_session(secure: App) -> None:
+    """Issue 14, item 3: the public token replays alice's Gradio `session_hash` and must not
+    get her earlier answers (restricted facts included); alice keeps her conversation."""
+    session = f"alice-{time.monotonic_ns()}"
+    posted = gradio_run(secure, "post", [VAULT_QUESTION, None], session, bearer(ALICE))
+    assert posted.status_code == 200, posted.text
+    answered = gradio_event(secure, "answer", [None], session, bearer(ALICE))
+    assert "4471" in json.dumps(answered["output"]), answered  # alice may see the vault
+
+    replayed = gradio_run(secure, "post", ["What is new?", None], session, bearer(PUBLIC))
+    assert replayed.status_code == 200, replayed.text
+    assert "4471" not in replayed.text and VAULT_QUESTION not in replayed.text, replayed.text
+
+    again = gradio_run(secure, "post", ["And the spare keys?", None], session, bearer(ALICE))
+    assert VAULT_QUESTION in again.text and "What is new?" not in again.text, again.text
+
+
+def test_ui_routes_share_the_rate_limit_and_refuse_big_bodies(secure: App,
+                                                              tmp_path: Path) -> None:
+    """Issue 14, item 4: after `/api/ask` answers 429, the same token must not get more work
+    done through `/gradio_api/run/*`, `/gradio_api/queue/join` or uploads; 8 MB bodies to
+    those routes are refused, not kept in session state."""
+    headers, session = bearer(BURST), f"burst-{time.monotonic_ns()}"
+    for _ in range(SECURE_LIMIT):
+        assert httpx.get(secure.url + "/api/documents", headers=headers,
+                         timeout=30).status_code == 200
+    asked = httpx.post(secure.url + "/api/ask", json={"question": "How many troops?"},
+                       headers=headers, timeout=60)
+    assert asked.status_code == 429, asked.text
+    assert gradio_run(secure, "post", ["How many troops?", None], session,
+                      headers).status_code == 429
+    joined = httpx.post(secure.url + "/gradio_api/queue/join", headers=headers, timeout=30,
+                        json={"data": [None], "fn_index": fn_index(secure, "answer", headers),
+                              "session_hash": session})
+    assert joined.status_code == 429, joined.text
+    note = tmp_path / "note.md"
+    note.write_text("The note says the ferry left at dawn.\n")
+    with note.open("rb") as handle:
+        uploaded = httpx.post(secure.url + "/gradio_api/upload", headers=headers, timeout=60,
+                              files={"files": (note.name, handle, "text/markdown")})
+    assert uploaded.status_code == 429, uploaded.text
+
+    big, headers = "x" * 8_000_000, bearer(BULK)
+    assert gradio_run(secure, "post", [big, None], session, headers).status_code == 413
+    joined = httpx.post(secure.url + "/gradio_api/queue/join", headers=headers, timeout=60,
+                        json={"data": [big], "fn_index": fn_index(secure, "run", headers),
+                              "session_hash": session})
+    assert joined.status_code == 413, joined.text[:300]
+    assert gradio_run(secure, "post", ["How many troops?", None], session,
+                      headers).status_code == 200  # a normal event still runs
+
+
+def test_upload_named_like_a_restricted_document_answers_as_a_new_name(secure: App,
+                                                                       tmp_path: Path) -> None:
+    """Issue 14, item 7: uploading a file named like a document the caller may not see
+    (`ops-vault.md`, intel only) must answer exactly as an upload under a new name."""
+    headers, status = bearer(PUBLIC), {}
+    for name, cars in (("ops-vault.md", 31), ("fresh-name.md", 47)):
+        upload = tmp_path / name
+        upload.write_text(f"The {name} note says the ferry left Kotka with {cars} cars.\n")
+        done = gradio_event(secure, "add", [[gradio_upload(secure, upload, headers)]],
+                            headers=headers)
+        assert done.get("success"), done
+        status[name] = done["output"]["data"][2].replace(name, "NAME")
+    assert status["ops-vault.md"] == status["fresh-name.md"], status
+    assert status["fresh-name.md"].startswith("Added **NAME**"), status
+    assert (secure.docs / "ops-vault.md").read_text(encoding="utf-8") == VAULT  # untouched
+    sources = listed_sources(secure, headers)
+    assert sum(Path(s).name in ("ops-vault.md", "fresh-name.md") for s in sources) == 2
+
+
+def test_removal_needs_an_editor_group(secure: App, app: App) -> None:
+    """Issue 14, item 11: with auth on, a caller who can see a document but is in no group of
+    SITREP_EDITOR_GROUPS cannot remove it (the UI's `drop` event); an editor can. Without
+    auth, removal is off unless SITREP_ALLOW_REMOVE=1."""
+    def drop(target: App, headers: dict[str, str] | None, doc_id: str) -> str:
+        session = f"drop-{time.monotonic_ns()}"
+        refreshed = gradio_run(target, "refresh", [], session, headers)  # the page's load
+        assert refreshed.status_code == 200, refreshed.text
+        done = gradio_event(target, "drop", [doc_id], session, headers)
+        assert done.get("success"), done
+        return done["output"]["data"][2]
+
+    listed = httpx.get(secure.url + "/api/documents", headers=bearer(OPS), timeout=30).json()
+    harbour = next(d for d in listed["documents"] if d["source"].endswith("harbour-log.md"))
+    for token in (OPS, PUBLIC):
+        assert "not enabled" in drop(secure, bearer(token), harbour["doc_id"])
+        assert any(s.endswith("harbour-log.md") for s in listed_sources(secure, bearer(OPS)))
+    assert "Removed" in drop(secure, bearer(ALICE), harbour["doc_id"])
+    assert not any(s.endswith("harbour-log.md") for s in listed_sources(secure, bearer(OPS)))
+
+    article = next(d for d in httpx.get(app.url + "/api/documents", timeout=30).json()[
+        "documents"] if d["source"].endswith("russia-north-korea.txt"))
+    assert "not enabled" in drop(app, None, article["doc_id"])
+    assert any(s.endswith("russia-north-korea.txt") for s in listed_sources(app))
+
+
+def test_crash_mid_upload_leaves_no_stray_file(tmp_path: Path) -> None:
+    """Issue 14, item 10: the app is killed (SIGKILL) while it embeds an upload. No file of it
+    may be left in the library that the index lacks; at the next start, unfinished uploads are
+    cleared and files in docs/ that the index lacks are ingested; uploading again adds it."""
+    upload = tmp_path / "quartermaster.md"
+    upload.write_text(QUARTERMASTER.format(n="3,917"))
+    with running_app(tmp_path / "site", SITREP_PAUSE_AT="sentences:quartermaster.md") as first:
+        data = gradio_upload(first, upload)
+
+        def add() -> None:
+            try:
+                gradio_event(first, "add", [[data]])
+            except (httpx.HTTPError, AssertionError):
+                pass  # the app dies under it
+
+        threading.Thread(target=add, daemon=True).start()
+        deadline = time.monotonic() + TIMEOUT_S
+        while "paused at sentences" not in first.log.read_text():
+            assert time.monotonic() < deadline and first.proc.poll() is None
+            time.sleep(0.2)
+        first.proc.kill()
+        first.proc.wait(timeout=30)
+    docs = tmp_path / "site" / "docs"
+    strays = [p for p in docs.rglob("quartermaster.md") if ".uploading" not in p.parts]
+    assert not strays, strays  # was: docs/quartermaster.md, on disk but not in the index
+    (docs / "depot-note.md").write_text("The depot note says 612 tents reached Pskov.\n")
+
+    with serving(tmp_path / "site") as second:
+        log = second.log.read_text()
+        assert "removed unfinished upload quartermaster.md" in log, log[-3000:]
+        assert not list((docs / ".uploading").rglob("*.md"))
+        assert any(s.endswith("depot-note.md") for s in listed_sources(second))
+        done = gradio_event(second, "add", [[gradio_upload(second, upload)]])
+        assert done["output"]["data"][2].startswith("Added **quartermaster.md**"), done
+        answer = second.ask("How many crates of rations did the quartermaster count?")
+        assert "3,917" in answer.json()["answer"]
+
+
+PIXEL_MEMO = ("---\ntitle: Pixel memo\n---\n# Pixel memo\n\n"
+              "The pixel memo was signed by Colonel Arvo Tamm <img src={origin}/x.png> in "
+              "Narva on Sunday.\n\nThe pixel memo asks for 80 field radios.\n")
+
+
+@contextmanager
+def recording_server() -> Iterator[tuple[str, list[str]]]:
+    """An HTTP server on another loopback port (another origin): its URL, and the path of
+    every request it gets."""
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            hits.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer((LOOPBACK, 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://{LOOPBACK}:{server.server_port}", hits
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def own_origin_only(policy: str | None) -> bool:
+    """Is this Content-Security-Policy one that lets a page load from its own origin only?"""
+    directives = dict((d.strip().split(" ", 1) + [""])[:2] for d in (policy or "").split(";"))
+    return (directives.get("default-src") == "'self'"
+            and directives.get("img-src") == "'self' data: blob:"
+            and not any("http" in v or "*" in v for v in directives.values()))
+
+
+@pytest.mark.browser
+def test_documents_shown_in_the_ui_load_nothing_from_other_origins(app: App, chromium) -> None:
+    """Issue 14, item 6: a document holding `<img src=http://other-origin/x.png>`, quoted in
+    an answer, opened in the document pane and in a brief, must not make the browser fetch
+    it; every response of the UI and the widget carries the Content-Security-Policy."""
+    from playwright.sync_api import expect
+
+    with recording_server() as (origin, hits):
+        (app.docs / "pixel-memo.md").write_text(PIXEL_MEMO.format(origin=origin))
+        assert app.ingest().returncode == 0
+        context = chromium.new_context(viewport={"width": 1360, "height": 900})
+        responses: list = []
+        context.on("response", lambda response: responses.append(response))
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        page.goto(app.url + "/")
+        box = page.get_by_role("textbox", name="Question", exact=True)
+        box.fill("Who signed the pixel memo?")
+        box.press("Enter")
+        expect(page.locator("[data-testid=bot]").last).to_contain_text("Tamm", timeout=60_000)
+        page.locator(".sitrep-cite", has_text="Pixel memo").first.click()
+        expect(page.locator("#sitrep-selected")).to_contain_text("Tamm")
+        page.get_by_role("tab", name="Brief").click()
+        page.get_by_label("Topic (empty: the whole library)").fill("pixel memo")
+        page.get_by_role("button", name="Write brief").click()
+        expect(page.locator("#sitrep-brief")).to_contain_text("Tamm", timeout=60_000)
+        page.wait_for_timeout(1000)  # any image request would have gone out by now
+        context.close()
+    assert hits == [], hits
+    own = [r for r in responses if r.url.startswith(app.url + "/")]
+    unguarded = [r.url for r in own if not own_origin_only(r.headers.get(
+        "content-security-policy"))]
+    assert own and not unguarded, unguarded
+    widget = httpx.get(app.url + "/widget.js", timeout=30)
+    assert own_origin_only(widget.headers.get("content-security-policy"))

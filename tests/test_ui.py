@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from rag.engine import Engine
 from rag.index import Index
-from rag.library import REMOVED_DIR, add_files
+from rag.library import REMOVED_DIR, UPLOADS_DIR, add_files
 from rag.ui_render import copy_text, document_html, escape, sources_html, tidy_quotes
 
 from .conftest import DOCS, ROOT, make_settings
@@ -74,11 +74,15 @@ def site(tmp_path_factory) -> Site:
     docs_dir = root / "docs"
     shutil.copytree(DOCS, docs_dir)
     (docs_dir / "nightjar.md").write_text(RESTRICTED, encoding="utf-8")
-    settings = make_settings(root / "index", docs_dir=docs_dir)
+    # One browser asks, uploads and removes for the whole module: no rate limit; removal is
+    # off without sign-in unless SITREP_ALLOW_REMOVE=1 (read when a removal is asked for).
+    settings = make_settings(root / "index", docs_dir=docs_dir, rate_limit=0)
     index = Index(settings)
     assert not index.ingest([docs_dir]).errors
-    with Server(create_app(settings, Engine(settings, index))) as server:
-        yield Site(server.url, docs_dir)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SITREP_ALLOW_REMOVE", "1")
+        with Server(create_app(settings, Engine(settings, index))) as server:
+            yield Site(server.url, docs_dir)
 
 
 @pytest.fixture
@@ -182,7 +186,8 @@ def test_upload_ask_remove(page: Page, site: Site, tmp_path: Path) -> None:
     expect(table).to_contain_text("Baltic Star ferry incident")
     for shown in ("Tallinn Harbour Office", "baltic-star.md", "2026-11-20", "B2"):
         expect(table).to_contain_text(shown)
-    assert (site.docs_dir / "baltic-star.md").read_text(encoding="utf-8") == UPLOAD
+    uploaded = site.docs_dir / UPLOADS_DIR / "baltic-star.md"  # an anonymous caller's folder
+    assert uploaded.read_text(encoding="utf-8") == UPLOAD
     snap(page, "library")
 
     page.get_by_role("tab", name="Chat").click()
@@ -216,19 +221,19 @@ def test_upload_ask_remove(page: Page, site: Site, tmp_path: Path) -> None:
     page.get_by_role("option", name="Baltic Star ferry incident").click()
     page.get_by_role("button", name="Remove from library").click()
     confirm = page.locator("#sitrep-remove-confirm")
-    expect(confirm).to_contain_text("Remove Baltic Star ferry incident (baltic-star.md)")
+    expect(confirm).to_contain_text("Remove Baltic Star ferry incident (uploads/baltic-star.md)")
     page.get_by_role("button", name="Cancel").click()
     expect(confirm).to_be_hidden()
     expect(status).to_contain_text("Nothing was removed")
     expect(table).to_contain_text("Baltic Star")
-    assert (site.docs_dir / "baltic-star.md").exists()
+    assert uploaded.exists()
     page.get_by_role("button", name="Remove from library").click()
     page.get_by_role("button", name="Yes, remove it").click()
     expect(status).to_contain_text("Removed")
     expect(confirm).to_be_hidden()
     expect(table).not_to_contain_text("Baltic Star")
-    assert not (site.docs_dir / "baltic-star.md").exists()
-    assert (site.docs_dir / REMOVED_DIR / "baltic-star.md").exists()
+    assert not uploaded.exists()
+    assert (site.docs_dir / REMOVED_DIR / UPLOADS_DIR / "baltic-star.md").exists()
     page.get_by_role("tab", name="Chat").click()
     ask(page, "How many passengers did the Baltic Star carry?")
     expect(page.locator(".sitrep-cite", has_text="Baltic Star")).to_have_count(0)

@@ -1,9 +1,10 @@
-"""`python -m rag eval [--json] [--verbose] [--squad [DIR] | --squad-val [DIR]] [--limit N]
-[--ablation]`: print the report.
+"""`python -m rag eval [--json] [--verbose] [--squad [DIR] | --squad-val [DIR] | --set DIR]
+[--limit N] [--ablation]`: print the report.
 
 `add_parser(sub)` registers the subcommand; `run(args, settings)` builds fresh indexes in a
-temporary folder, runs the suite (or a SQuAD set) and prints the report. Exit code 0 when every
-metric meets its threshold (always 0 for SQuAD, whose figures are reported, not gated), else 1.
+temporary folder, runs the suite (or a SQuAD or other held-out set) and prints the report. Exit
+code 0 when every metric meets its threshold (always 0 for a held-out set, whose figures are
+reported, not gated), else 1.
 `--ablation` answers the same questions as configured, with the reader switched the other way,
 and with each answer rule (rag/rules.py) off, and prints the headline metrics side by side with
 how many questions each variant fixes and breaks (rag/evaluate/ablation.py).
@@ -34,6 +35,9 @@ def add_parser(sub) -> None:
                        help="calibrate on the SQuAD 2.0 dev sample (default: %(const)s)")
     which.add_argument("--squad-val", nargs="?", const=str(SQUAD_VAL_DEFAULT), metavar="DIR",
                        help="the reader's validation split, val.jsonl (default: %(const)s)")
+    which.add_argument("--set", metavar="DIR",
+                       help="a held-out set: DIR/corpus/ and DIR/questions.jsonl in the suite's "
+                            "format (e.g. evals/newsval)")
     which.add_argument("--counterfactual", action="store_true",
                        help="both values shown, or only the wrong one, on evals/counterfactual/")
     p.add_argument("--limit", type=int, default=0,
@@ -46,13 +50,25 @@ def add_parser(sub) -> None:
 def _report(args: argparse.Namespace, settings: Settings, workdir: Path):
     """The report of the questions `args` selects, answered with `settings`."""
     from rag.evaluate.squad import evaluate_squad, evaluate_squad_val
-    from rag.evaluate.suite import evaluate
+    from rag.evaluate.suite import evaluate, evaluate_corpora
 
     if args.squad:
         return evaluate_squad(Path(args.squad), workdir, args.limit, settings)
     if args.squad_val:
         return evaluate_squad_val(Path(args.squad_val), workdir, args.limit, settings)
+    if args.set:
+        return evaluate_corpora(_held_out(Path(args.set)), workdir, settings)
     return evaluate(workdir, settings)
+
+
+def _held_out(folder: Path):
+    """The (name, corpus, records) set of a `--set` folder."""
+    from rag.evaluate.data import load_records
+
+    if not (folder / "questions.jsonl").is_file() or not (folder / "corpus").is_dir():
+        raise FileNotFoundError(f"{folder} has no questions.jsonl and corpus/")
+    return [(folder.name, folder / "corpus", load_records(folder / "questions.jsonl",
+                                                          folder.name))]
 
 
 def _question_sets(args: argparse.Namespace, workdir: Path):
@@ -69,6 +85,8 @@ def _question_sets(args: argparse.Namespace, workdir: Path):
         folder = Path(args.squad_val)
         records = squad_records(folder / "val.jsonl", args.limit)
         return [("squad-val", val_corpus(folder, records, workdir), records)]
+    if args.set:
+        return _held_out(Path(args.set))
     return [(name, corpus, load_records(questions, name)) for name, corpus, questions in SUITES]
 
 
@@ -96,9 +114,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         except FileNotFoundError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
-    squad = bool(args.squad or args.squad_val)
-    title = ("SQuAD (thresholds are the shipped suite's, shown for comparison only)" if squad
-             else "Sitrep evaluation")
+    squad = bool(args.squad or args.squad_val or args.set)
+    title = ("Held-out set (thresholds are the shipped suite's, shown for comparison only)"
+             if squad else "Sitrep evaluation")
     if args.json:
         print(json.dumps(render_json(report), ensure_ascii=False, indent=1))
     else:

@@ -26,6 +26,9 @@ from rag.text import content_words, numbers_in, stem, stems, words
 
 MAX_CITATIONS = 3
 MAX_PHRASE_SHARE = 0.7  # a reader phrase this close to the whole sentence adds nothing to it
+# With the reader on, a description also cites sentences the reader rates at least this share of
+# the top sentence's probability (and above its abstention threshold).
+READER_CITE_SHARE = 0.5
 # Answer types whose bottom line is a value picked out of a sentence (the rest cite a sentence).
 TYPED = frozenset({"number", "time", "date", "organization", "person", "place"})
 # Words that carry no topic of their own; a question may use them without the evidence doing so.
@@ -344,7 +347,9 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
     why = unanswered_because(info, top, context(top) + " " + window, doc_vocab, embedder, off)
     if why:
         return _abstain(info, top, why)
-    evidence = _select(info, top, ranked, spans, embedder, on("rival_value"))
+    reader_floor = max(calibration.threshold, READER_CITE_SHARE * top.reader) \
+        if calibration is not None and not typed and on("reader_citations") else None
+    evidence = _select(info, top, ranked, spans, embedder, on("rival_value"), reader_floor)
     if not typed:
         evidence[0].value = _reader_phrase(top, calibration)
     conflict = len({e.key for e in evidence if e.key}) > 1
@@ -464,12 +469,14 @@ def _says_same_event(info: QuestionInfo, top: Candidate, other: Candidate) -> bo
 
 def _select(info: QuestionInfo, top: Candidate, ranked: list[Candidate],
             spans: dict[str, tuple[str, str, int] | None],
-            embedder: Embedder | None, rivals: bool = True) -> list[Evidence]:
+            embedder: Embedder | None, rivals: bool = True,
+            reader_floor: float | None = None) -> list[Evidence]:
     """The top sentence, the best rival value from another document, then corroboration.
 
     A rival is a sentence of another document that gives a different value of the same kind
     for the same words of the question: the two are shown side by side, never merged
-    (unless `rivals` is False).
+    (unless `rivals` is False). With `reader_floor`, a sentence the reader rates at least that
+    high is cited whatever its retrieval score.
     """
     def evidence(c: Candidate) -> Evidence:
         span = spans.get(c.id)
@@ -490,7 +497,8 @@ def _select(info: QuestionInfo, top: Candidate, ranked: list[Candidate],
     for cand in ranked[1:]:
         if len(chosen) >= MAX_CITATIONS:
             break
-        if cand.score < 0.8 * top.score or cand.coverage < 0.6 * top.coverage:
+        read_well = reader_floor is not None and cand.reader >= reader_floor
+        if not read_well and (cand.score < 0.8 * top.score or cand.coverage < 0.6 * top.coverage):
             continue
         if any(cand.text == e.candidate.text for e in chosen):
             continue

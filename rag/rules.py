@@ -29,5 +29,6 @@ RULES: dict[str, str] = {
     "asked_about": "abstain when the speaker or the thing priced is not in the evidence",
     "reaction": "abstain when 'how did X respond' has no response in the evidence",
     "measure_asked": "abstain when the asked measure is not what the evidence gives",
+    "reader_citations": "reader on, descriptions: also cite sentences the reader rates highly",
     "rival_value": "show a different value of the same kind from another document beside it",
 }

@@ -15,6 +15,7 @@ from rag import nlp
 from rag.answer import compose, unanswered_because
 from rag.config import ConfigError, load_settings
 from rag.question import analyse, counted_word, question_type, resolve_followup
+from rag.reader.model import Calibration
 from rag.rules import RULES
 from rag.sentence_table import Candidate
 from rag.spans import answer_span
@@ -240,3 +241,21 @@ def test_unknown_rule_names_are_a_configuration_error():
     assert load_settings({"SITREP_RULES_OFF": "quote, causal"}).rules_off == {"quote", "causal"}
     with pytest.raises(ConfigError, match="names no rule quotes"):
         load_settings({"SITREP_RULES_OFF": "quotes"})
+
+
+def test_with_the_reader_a_description_cites_what_it_rates_highly():
+    best = sentence("The alliance gives Pyongyang food and military assistance in return.")
+    weak = sentence("Moscow wants munitions and soldiers for the war.")  # low retrieval score
+    noise = sentence("The talks were held in a government guest house.")
+    for n, (cand, score, reader) in enumerate(((best, 0.9, 0.8), (weak, 0.3, 0.6),
+                                               (noise, 0.35, 0.05))):
+        cand.id, cand.score, cand.reader = str(n), score, reader
+        cand.dense, cand.coverage = 0.6, 0.5
+    info = analyse("What does each side get from the partnership?")
+    calibration = Calibration(weight=0.5, threshold=0.2)
+    answer = compose(info, [best, noise, weak], calibration=calibration)
+    cited = [e.candidate for e in answer.evidence]
+    assert cited == [best, weak]  # the reader vouches for the second sentence, not the noise
+    alone = compose(info, [best, noise, weak], calibration=calibration,
+                    off=frozenset({"reader_citations"}))
+    assert [e.candidate for e in alone.evidence] == [best]

@@ -476,6 +476,7 @@ def test_removal_needs_an_editor_group(secure: App, app: App) -> None:
     assert any(s.endswith("russia-north-korea.txt") for s in listed_sources(app))
 
 
+@pytest.mark.timeout(2 * TIMEOUT_S)  # two app starts and three ingests on a busy machine
 def test_crash_mid_upload_leaves_no_stray_file(tmp_path: Path) -> None:
     """Issue 14, item 10: the app is killed (SIGKILL) while it embeds an upload. No file of it
     may be left in the library that the index lacks; at the next start, unfinished uploads are

@@ -33,7 +33,7 @@ from rag.engine import Citation
 
 ONE_PAGE_WORDS = 600  # the default brief's page: about 400–600 words
 NLP_LIMIT = 300  # sentences parsed, spread over the documents (keeps big libraries fast)
-MAX_TOPICS = 4  # topics on one page (a long brief shows up to twice as many)
+MAX_TOPICS = 6  # topics on one page (a long brief shows up to twice as many)
 JUDGMENTS = 5  # per topic, before fitting (a lone topic gets two more)
 ACTORS = 4  # per topic, before fitting
 GAPS = 6
@@ -102,6 +102,13 @@ def _statement(doc) -> bool:
         any(t.dep_ in ("nsubj", "nsubjpass") for t in doc)
 
 
+def _standalone(doc) -> bool:
+    """A sentence that makes sense on its own: it does not open with a pronoun or "This"
+    pointing back at a sentence the reader has not seen."""
+    first = doc[0]
+    return first.pos_ != "PRON" and first.lower_ not in ("this", "these", "that", "those")
+
+
 def _alternate(sentences: list[Sentence], doc_ids: list[str]) -> list[Sentence]:
     """Sentences reordered so that documents take turns, each in salience order."""
     per_doc = [[s for s in sentences if s.doc_id == d] for d in doc_ids]
@@ -116,8 +123,9 @@ def _topic(scope: Scope, parsed: dict[int, tuple[Sentence, object]], doc_ids: li
     own = [(s, doc) for s, doc in parsed.values() if s.doc_id in doc_ids]
     own.sort(key=lambda pair: -pair[0].salience)
     informative = [s for s, doc in own if s.claim in _INFORMATIVE and _statement(doc)]
+    docs = dict((s.row, doc) for s, doc in own)
     topic = TopicDraft(label, doc_ids)
-    bluf = pick(informative, 3 if alone else 1, [])
+    bluf = pick([s for s in informative if _standalone(docs[s.row])], 3 if alone else 1, [])
     topic.bluf = [Draft(s.text, [s], s.claim, label) for s in bluf]
     extra = 2 if alone else 0
     judged = pick(_alternate(informative, doc_ids), JUDGMENTS + extra + (3 if long else 0), bluf)
@@ -215,14 +223,14 @@ def _gaps(scope: Scope, topics: list[TopicDraft], parsed: dict[int, tuple[Senten
 def _fit(scope: Scope, topics: list[TopicDraft], disputes: list[Draft], gaps: list[Draft],
          total: int) -> None:
     """Drop lines, least important first, until the page has at most `ONE_PAGE_WORDS` words:
-    actors and judgments beyond the first few of each topic, then gaps and disputes beyond
-    the first few, then one more of each down to one judgment a topic."""
-    rounds = [(3, 4, 4, 5), (2, 3, 3, 4), (1, 2, 2, 3), (0, 1, 1, 2)]
-    for actors, judgments, gap_count, dispute_count in rounds:
+    actors and judgments beyond the first few of each topic, then gaps beyond the first few,
+    then one more of each down to one judgment a topic. Disagreements are never dropped: a
+    page that shows one side of a dispute has picked it silently."""
+    rounds = [(3, 4, 4), (2, 3, 3), (1, 2, 2), (0, 1, 1)]
+    for actors, judgments, gap_count in rounds:
         while _words(scope, topics, disputes, gaps, total) > ONE_PAGE_WORDS:
             lists = [(t.actors, actors) for t in topics] + \
-                [(t.judgments, judgments) for t in topics] + \
-                [(gaps, gap_count), (disputes, dispute_count)]
+                [(t.judgments, judgments) for t in topics] + [(gaps, gap_count)]
             longest = max(lists, key=lambda pair: len(pair[0]) - pair[1])
             if len(longest[0]) <= longest[1]:
                 break
@@ -270,7 +278,7 @@ def _assemble(scope: Scope, subject: str | None, long: bool, topics: list[TopicD
     """The `Brief` of these drafts, numbered in reading order."""
     number = _Numbering(scope)
     result = Brief(subject, long, documents_total=total,
-                   documents_read=len(scope.centroids))
+                   documents_read=sum(len(t.doc_ids) for t in topics))
     for t in topics:
         result.bluf += [number.line(d) for d in t.bluf]
         # Never pick a side silently: a disputed bottom-line sentence brings the dispute along.

@@ -76,8 +76,8 @@ class Brief:
     gaps: list[BriefLine] = field(default_factory=list)
     sources: list[SourceEntry] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
-    documents_total: int = 0  # documents in scope (more than `sources` when sampled)
-    documents_read: int = 0  # documents the brief drew sentences from
+    documents_total: int = 0  # documents in scope
+    documents_read: int = 0  # documents in the topics the page covers (fewer when sampled)
     confidence: str = ""  # on the bottom line
 
     def lines(self) -> list[BriefLine]:

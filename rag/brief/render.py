@@ -65,8 +65,8 @@ def blocks(brief: Brief) -> list[Block]:
     if len(brief.topics) > 1:
         scope += f" in {len(brief.topics)} topics"
     if brief.documents_total > brief.documents_read:
-        scope += (f"; drawn from a sample of {brief.documents_read} of the "
-                  f"{brief.documents_total} documents in scope (name a topic to focus)")
+        scope += (f"; covers {brief.documents_read} of the {brief.documents_total} documents "
+                  "in scope (name a topic to brief the others)")
     out.append(Block("note", scope + "."))
     out.append(Block("heading", "Bottom line"))
     if not brief.bluf:

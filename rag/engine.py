@@ -174,8 +174,8 @@ class Engine:
                               **tradecraft.source_fields(docs.get(c.doc_id, {}).get("metadata")))
                      for n, c in enumerate((e.candidate for e in comp.evidence), 1)]
         confidence = "" if comp.abstained else tradecraft.confidence_line(
-            [tradecraft.Cited(c.doc_id, c.source_name or Path(c.source).name, c.grade,
-                              c.claim_type) for c in citations], _agreement(comp))
+            [tradecraft.Cited(c.doc_id, publication(c), c.grade, c.claim_type)
+             for c in citations], _agreement(comp))
         return Answer(
             id=id, question=text,
             answer=render(comp) + (f"\n\n{confidence}" if confidence else ""),
@@ -204,6 +204,12 @@ class Engine:
             cand.score = calibration.fuse(cand.score, cand.reader)
         candidates.sort(key=lambda c: -c.score)
         return calibration
+
+
+def publication(citation: Citation) -> str:
+    """Who stands behind a citation, as a reader names it: the publisher (front matter or the
+    Library's edited `source`), else the document's title; never a file name."""
+    return citation.source_name or citation.title or Path(citation.source).stem
 
 
 def _value(comp: Composition) -> dict[str, Any] | None:

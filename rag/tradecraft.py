@@ -200,7 +200,7 @@ def _nature(cited: list[Cited]) -> str:
     if types == ["reported_fact"]:
         return "stated as reported fact"
     if "reported_fact" in types:
-        return "partly " + " and partly ".join(words)
+        return f"partly {words[0]}, partly {' and '.join(words[1:])}"
     return f"{' and '.join(words)} only, not confirmed reports"
 
 

@@ -111,12 +111,13 @@ class DocumentAccess:
     def __init__(self, index: Index) -> None:
         self.index = index
         self._lock = threading.Lock()
-        self._generation: str | None = None
+        self._generation: tuple[str, tuple[int, ...]] | None = None
         self._records: list[DocRecord] = []
 
     def records(self) -> list[DocRecord]:
-        """All committed documents (cached per index generation)."""
-        generation = self.index.generation()
+        """All committed documents (cached per index generation and version of the analysts'
+        metadata edits)."""
+        generation = (self.index.generation(), self.index.edits.version())
         with self._lock:
             if generation != self._generation:
                 self._records = self.index.documents()

@@ -2,7 +2,8 @@
 
 Routes: `POST /api/ask` (question + history → the answer object of the guide), `POST /api/brief`
 and `POST /api/brief/export` (a .docx or .md file; when `rag.brief` exists), `GET /api/documents`,
-`GET /api/documents/{id}/text` (the text a document's citation offsets index), `GET /healthz`,
+`GET /api/documents/{id}/text` (the text a document's citation offsets index),
+`PATCH /api/documents/{id}/metadata` (an editor sets publisher, date and grade), `GET /healthz`,
 `GET /widget.js`, and the OpenAPI schema at `/openapi.json`. Every error is JSON
 `{"error": "..."}`. The guards in `rag.guard` (log, CORS, size, auth, rate) wrap this app and
 whatever is mounted in it later (the Gradio UI). Each caller only ever sees the documents its
@@ -28,9 +29,11 @@ from starlette.exceptions import HTTPException
 import rag
 from rag.access import ANONYMOUS, Caller, DocumentAccess
 from rag.config import Settings
+from rag.doc_metadata import MetadataError, clean_edit
 from rag.documents import add_source_spans
 from rag.engine import Engine, QuestionError
-from rag.guard import install_guards
+from rag.index import DocRecord
+from rag.guard import install_guards, removal_allowed
 
 try:  # the brief is optional (see `_call_brief`)
     from rag.brief.export import FORMATS as EXPORT_TYPES
@@ -145,6 +148,20 @@ class DocumentTextOut(BaseModel):
     text: str
 
 
+class MetadataEdit(BaseModel):
+    """New values for a document's publisher, date and Admiralty grade. Give only the fields
+    to change; null or "" clears a value (the file's own value no longer counts)."""
+
+    model_config = ConfigDict(extra="forbid")
+    source: Text | None = Field(None, description="The publisher, e.g. Gulf Shipping Daily",
+                                max_length=1000)
+    date: Text | None = Field(None, description="YYYY-MM-DD (or YYYY-MM, or YYYY)",
+                              max_length=100)
+    reliability: Text | None = Field(None, description="Source reliability A–F",
+                                     max_length=100)
+    credibility: int | Text | None = Field(None, description="Information credibility 1–6")
+
+
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": Error, "description": text} for code, text in {
         400: "malformed request", 401: "authentication required", 403: "origin not allowed",
@@ -154,6 +171,12 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 def _caller(request: Request) -> Caller:
     return getattr(request.state, "caller", ANONYMOUS)
+
+
+def _document_out(record: DocRecord) -> DocumentOut:
+    return DocumentOut(doc_id=record.doc_id, source=record.source, title=record.title,
+                       sentences=record.sentences, chunks=record.chunks,
+                       ingested_at=record.ingested_at, metadata=record.metadata)
 
 
 def _validation_message(exc: RequestValidationError) -> tuple[int, str]:
@@ -274,9 +297,7 @@ def build_api(engine: Engine, settings: Settings) -> FastAPI:
         """The documents the caller may see."""
         visible = access.visible(_caller(request))
         request.state.log = {"documents": len(visible)}
-        return DocumentsOut(documents=[DocumentOut(
-            doc_id=r.doc_id, source=r.source, title=r.title, sentences=r.sentences,
-            chunks=r.chunks, ingested_at=r.ingested_at, metadata=r.metadata) for r in visible])
+        return DocumentsOut(documents=[_document_out(r) for r in visible])
 
     @app.get("/api/documents/{doc_id}/text", response_model=DocumentTextOut, tags=["api"],
              responses={**ERRORS, 404: {"model": Error, "description": "no such document "
@@ -290,6 +311,32 @@ def build_api(engine: Engine, settings: Settings) -> FastAPI:
             return JSONResponse(status_code=404, content={"error": f"no document {doc_id[:64]!r}"})
         return JSONResponse({"doc_id": record.doc_id, "source": record.source,
                              "title": record.title, "text": text})
+
+    @app.patch("/api/documents/{doc_id}/metadata", response_model=DocumentOut, tags=["api"],
+               responses={**ERRORS, 403: {"model": Error, "description": "not an editor"},
+                          404: {"model": Error, "description": "no such document for this "
+                                "caller"}})
+    def edit_metadata(doc_id: str, body: MetadataEdit, request: Request) -> JSONResponse:
+        """Set a document's publisher (`source`), `date`, `reliability` and `credibility`,
+        kept beside the index across re-ingests and applied to its citations at once. Editors
+        only: the rule that governs removal (SITREP_EDITOR_GROUPS with credentials,
+        SITREP_ALLOW_REMOVE=1 without)."""
+        caller = _caller(request)
+        record = next((r for r in access.visible(caller) if r.doc_id == doc_id), None)
+        request.state.log = {"metadata_edit": sorted(body.model_fields_set)}
+        if record is None:
+            return JSONResponse(status_code=404, content={"error": f"no document {doc_id[:64]!r}"})
+        if not removal_allowed(caller, settings):
+            return JSONResponse(status_code=403, content={
+                "error": "editing documents needs a group named in SITREP_EDITOR_GROUPS (or, "
+                         "without credentials, SITREP_ALLOW_REMOVE=1)"})
+        try:
+            engine.index.edits.set(doc_id, clean_edit(body.model_dump(
+                include=body.model_fields_set)))
+        except MetadataError as exc:
+            return JSONResponse(status_code=422, content={"error": str(exc)})
+        updated = next(r for r in access.visible(caller) if r.doc_id == doc_id)
+        return JSONResponse(_document_out(updated).model_dump())
 
     # Without this, unknown /api/* paths would fall through to the Gradio app mounted at `/`.
     @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],

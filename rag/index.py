@@ -29,6 +29,7 @@ import numpy as np
 
 import rag  # noqa: F401  (offline environment first)
 from rag.config import Settings
+from rag.doc_metadata import FILE_NAME as EDITS_FILE, MetadataEdits
 from rag.documents import (Document, DocumentError, find_files, load_document,
                            max_doc_sentences)
 from rag.embeddings import Embedder, get_embedder, vector_space
@@ -100,9 +101,10 @@ class DocRecord:
     sha256: str
     sentences: int
     chunks: int
-    metadata: dict[str, Any]
+    metadata: dict[str, Any]  # as the analyst left it: the file's, with the Library's edits
     ingested_at: float
     path: str = ""  # the file's absolute path, so pruning does not depend on the working dir
+    file_metadata: dict[str, Any] = field(default_factory=dict)  # what the file itself says
 
     def file_exists(self) -> bool:
         """Whether the document's file is still on disk."""
@@ -186,6 +188,8 @@ class Index:
         self.settings = settings
         self.embedder = embedder or get_embedder(settings.model_path, settings.backend)
         self.max_sentences = max_doc_sentences()  # per document (SITREP_MAX_DOC_SENTENCES)
+        # Analysts' edits of publisher, date and grade (rag.doc_metadata), beside the index.
+        self.edits = MetadataEdits(settings.index_dir / EDITS_FILE)
         self._reopen_lock = threading.Lock()
         self._opened = 0  # how many times the store was opened in this process
         self._retired: Any = None  # the client replaced by the last reopen (still readable)
@@ -302,13 +306,13 @@ class Index:
         got = self.docs.get(ids=[doc_id], include=["documents"])
         return got["documents"][0] if got["ids"] else None
 
-    @staticmethod
-    def _record(doc_id: str, meta: dict[str, Any]) -> DocRecord:
+    def _record(self, doc_id: str, meta: dict[str, Any]) -> DocRecord:
+        own = json.loads(meta.get("metadata_json") or "{}")
         return DocRecord(doc_id=doc_id, source=meta["source"], title=meta["title"],
                          sha256=meta["sha256"], sentences=int(meta["n_sentences"]),
-                         chunks=int(meta["n_chunks"]),
-                         metadata=json.loads(meta.get("metadata_json") or "{}"),
-                         ingested_at=float(meta["ingested_at"]), path=meta.get("path", ""))
+                         chunks=int(meta["n_chunks"]), metadata=self.edits.apply(doc_id, own),
+                         ingested_at=float(meta["ingested_at"]), path=meta.get("path", ""),
+                         file_metadata=own)
 
     def committed(self) -> dict[str, str]:
         """doc_id → committed sha256."""

@@ -84,7 +84,7 @@ class SentenceTable:
             if stored is None:
                 return built
         table = cls(**stored)
-        table.docs = {r.doc_id: _DocInfo(table, r) for r in committed.values()}
+        table.docs = {r.doc_id: _DocInfo(table, r, index.edits) for r in committed.values()}
         return table
 
     @classmethod
@@ -133,7 +133,7 @@ class SentenceTable:
         del tokens
         table = cls(generation, texts, arrays, keys, section_names, list(kinds), idf, bm25,
                     idf_max=max(idf.values(), default=1.0))
-        table.docs = {r.doc_id: _DocInfo(table, r) for r in committed.values()}
+        table.docs = {r.doc_id: _DocInfo(table, r, index.edits) for r in committed.values()}
         return table
 
     def __post_init__(self) -> None:
@@ -301,15 +301,21 @@ class _ChunkRows(Mapping):
 class _DocInfo(Mapping):
     """One committed document: title, source, metadata, and `vocab` (the stems of its
     sentences, sections and title), computed the first time it is asked for: a set per
-    document cost ~30 KB each (150 MB at 100k chunks) and only the cited document's is used."""
+    document cost ~30 KB each (150 MB at 100k chunks) and only the cited document's is used.
+    `metadata` lays the analysts' current edits (`edits`, rag.doc_metadata) over the file's
+    each time it is read, so an edited grade reaches citations without rebuilding the table."""
 
-    def __init__(self, table: SentenceTable, record: Any) -> None:
+    def __init__(self, table: SentenceTable, record: Any, edits: Any = None) -> None:
         self._table = table
         self._doc_id = record.doc_id
-        self._fields: dict[str, Any] = {"title": record.title, "source": record.source,
-                                        "metadata": record.metadata}
+        self._edits = edits
+        self._fields: dict[str, Any] = {
+            "title": record.title, "source": record.source,
+            "metadata": record.file_metadata if edits is not None else record.metadata}
 
     def __getitem__(self, key: str) -> Any:
+        if key == "metadata" and self._edits is not None:
+            return self._edits.apply(self._doc_id, self._fields["metadata"])
         if key == "vocab" and "vocab" not in self._fields:
             t = self._table
             first, end = t.doc_rows.get(self._doc_id, (0, 0))

@@ -13,7 +13,7 @@ from playwright.sync_api import expect, sync_playwright
 
 import app as sitrep_app
 from rag.api import WIDGET
-from tests.serving import (OPS_TOKEN, XSS_SENTENCE, Server, StaticServer, api_settings,
+from tests.serving import (OPS_TOKEN, ROOT, XSS_SENTENCE, Server, StaticServer, api_settings,
                            corpus_engine, free_port)
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -133,6 +133,45 @@ def test_widget_is_keyboard_and_screen_reader_usable(page, sites):
         "aria-expanded", "false")
 
 
+def test_citation_marker_opens_the_sentence_in_its_document(page, sites):
+    """[n] in an answer is a button: it opens the document the API serves, the cited sentence
+    marked by its offsets and scrolled into view inside the panel; Back (or Escape) returns."""
+    page.goto(sites[1])
+    page.get_by_role("button", name="Open Ask Sitrep").click()
+    ask(page, "How many troops?")
+    answer = page.locator(".msg.bot").last
+    expect(answer).to_contain_text("12,000", timeout=60_000)
+    first = answer.locator("p").first.get_by_role("button", name=re.compile(r"^Source 1: "))
+    first.click()
+    viewer = page.get_by_role("region", name=re.compile(r"^Source 1: "))
+    mark = viewer.locator("mark")
+    expect(mark).to_have_text(re.compile(r"12,000"))
+    expect(page.locator(".log")).to_be_hidden()
+    assert any(re.search(r"/api/documents/\w+/text$", u) for u in page.requests)
+    inside = mark.evaluate("""m => { const box = m.closest('.vbody').getBoundingClientRect();
+        const r = m.getBoundingClientRect(); return r.top >= box.top && r.bottom <= box.bottom; }""")
+    assert inside  # scrolled to inside the document view
+    focused = "() => document.activeElement.shadowRoot.activeElement.tagName"
+    assert page.evaluate(focused) == "MARK"
+    # The text around the mark is the document's own text, the mark exactly the citation.
+    text = viewer.locator(".vbody").inner_text()
+    assert len(text) > 2000 and mark.inner_text() in text
+    if os.environ.get("SITREP_UPDATE_SCREENSHOTS") == "1":
+        page.screenshot(path=str(ROOT / "tests" / "screenshots" / "widget-source.png"))
+    page.keyboard.press("Escape")
+    expect(page.locator(".log")).to_be_visible()
+    expect(viewer).to_be_hidden()
+    assert page.evaluate(focused) == "BUTTON"  # back on the marker that opened it
+    # The Sources list's numbers open their sentences too.
+    second = answer.locator(".sources li").nth(1)
+    second.get_by_role("button", name=re.compile(r"^Source 2: ")).click()
+    shown = page.get_by_role("region", name=re.compile(r"^Source 2: ")).locator("mark")
+    expect(shown).to_be_visible()
+    assert shown.inner_text() in second.inner_text()  # the sentence the list quotes
+    page.get_by_role("button", name="Back to the answers").click()
+    expect(page.locator(".log")).to_be_visible()
+
+
 def test_light_accent_and_default_api_base(page, sites):
     page.goto(sites[1].replace("index.html", "light.html"))
     launcher = page.get_by_role("button", name="Open Ask Sitrep")
@@ -173,7 +212,7 @@ def test_widget_is_small_and_self_contained():
     source = WIDGET.read_text(encoding="utf-8")
     size = len(source.encode("utf-8"))
     print(f"widget.js: {size} bytes")
-    assert size < 16_000
+    assert size < 20_000
     code = source.split("*/", 1)[1]  # after the usage comment
     for forbidden in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(",
                       "@import", "url(", "import("):

@@ -8,6 +8,9 @@
  * Shadow DOM keeps host CSS out and ours in. Every text from documents, answers and users goes
  * in through textContent, never as HTML. Keyboard: Enter asks, Shift+Enter adds a line,
  * Escape closes and returns focus to the launcher; answers are announced through aria-live.
+ * A citation marker ([n], in the answer or its Sources list) opens the cited sentence in its
+ * document: the text GET /api/documents/{id}/text serves (same credentials and access rules as
+ * the question), the sentence marked by its offsets; Escape or "Back" returns to the answers.
  */
 (function () {
   "use strict";
@@ -29,7 +32,7 @@
 
   var CSS_TEXT =
     ":host{all:initial}" +
-    "*{box-sizing:border-box}" +
+    "*{box-sizing:border-box}[hidden]{display:none!important}" +
     ".root{position:fixed;" + vertical + ":20px;" + side + ":20px;z-index:2147483000;" +
     "font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;color:#1b1f24;" +
     // Inherited properties the host page may set on our host element: reset them all.
@@ -63,7 +66,20 @@
     ".sources h3{margin:0 0 4px;font:600 12.5px/1.3 inherit;font-family:inherit;color:#1b1f24}" +
     ".sources ol{margin:0;padding:0;list-style:none}.sources li{margin:0 0 6px}" +
     ".n{display:inline-block;min-width:22px;font-weight:600;color:var(--accent-text)}" +
-    ".cite{font-weight:600;color:var(--accent-text)}" +
+    ".cite{font:inherit;font-weight:600;color:var(--accent-text);background:none;border:0;" +
+    "padding:0 1px;cursor:pointer;text-decoration:underline dotted}" +
+    ".cite:hover{text-decoration:underline}" +
+    ".viewer{flex:1;display:flex;flex-direction:column;min-height:0;background:#fff}" +
+    ".viewer[hidden]{display:none}" +
+    ".vhead{display:flex;align-items:baseline;gap:8px;padding:8px 12px;border-bottom:1px solid #d0d7de}" +
+    ".back{border:1px solid #8c959f;border-radius:6px;background:#fff;color:#1b1f24;" +
+    "font:600 12.5px/1.2 inherit;font-family:inherit;padding:4px 8px;cursor:pointer;flex:none}" +
+    ".vtitle{font-weight:600;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}" +
+    ".vbody{flex:1;overflow-y:auto;padding:10px 12px;white-space:pre-wrap;word-wrap:break-word;" +
+    "font-size:13.5px;line-height:1.55}" +
+    ".vnote{padding:6px 12px;font-size:12px;color:#9a6700;background:#fff8c5}" +
+    ".vnote:empty{display:none}" +
+    "mark{background:#ffd43b;color:#111;outline:2px solid #b08800;border-radius:2px}" +
     ".where{color:#57606a}" +
     ".status{min-height:18px;padding:0 12px;font-size:12px;color:#57606a;background:#f6f8fa}" +
     "form{display:flex;gap:8px;padding:10px;border-top:1px solid #d0d7de;background:#fff}" +
@@ -81,26 +97,38 @@
     return node;
   }
 
+  // A [n] marker as a button that opens citation n in its document (plain text without one).
+  function marker(n, citations) {
+    var citation = (citations || []).filter(function (c) { return c.n === n; })[0];
+    if (!citation) return el("span", "cite", "[" + n + "]");
+    var button = el("button", "cite", "[" + n + "]");
+    button.type = "button";
+    button.setAttribute("aria-label", "Source " + n + ": open it in " +
+                        (citation.title || "its document"));
+    button.addEventListener("click", function () { openSource(citation, button); });
+    return button;
+  }
+
   // Inline markdown the engine emits: **bold** and [n] citation markers, all as text nodes.
-  function inline(parent, text) {
+  function inline(parent, text, citations) {
     String(text).split(/(\*\*[^*]+\*\*|\[\d+\])/).forEach(function (part) {
       if (!part) return;
       if (/^\*\*[^*]+\*\*$/.test(part)) parent.appendChild(el("strong", null, part.slice(2, -2)));
-      else if (/^\[\d+\]$/.test(part)) parent.appendChild(el("span", "cite", part));
+      else if (/^\[\d+\]$/.test(part)) parent.appendChild(marker(Number(part.slice(1, -1)), citations));
       else parent.appendChild(document.createTextNode(part));
     });
   }
 
   // Paragraphs and "- " bullet lists; nothing else of markdown is interpreted.
-  function markdown(parent, text) {
+  function markdown(parent, text, citations) {
     var list = null;
     String(text).split("\n").forEach(function (line) {
       if (/^\s*[-*] /.test(line)) {
         if (!list) list = parent.appendChild(el("ul"));
-        inline(list.appendChild(el("li")), line.replace(/^\s*[-*] /, ""));
+        inline(list.appendChild(el("li")), line.replace(/^\s*[-*] /, ""), citations);
       } else {
         list = null;
-        if (line.trim()) inline(parent.appendChild(el("p")), line);
+        if (line.trim()) inline(parent.appendChild(el("p")), line, citations);
       }
     });
   }
@@ -112,7 +140,7 @@
     var list = box.appendChild(el("ol"));
     citations.forEach(function (c) {
       var item = list.appendChild(el("li"));
-      item.appendChild(el("span", "n", "[" + c.n + "]"));
+      item.appendChild(marker(c.n, citations)).classList.add("n");
       item.appendChild(document.createTextNode("\u201c" + c.sentence + "\u201d "));
       var where = [c.title, c.section].filter(Boolean).join(" \u00b7 ");
       item.appendChild(el("span", "where", "\u2014 " + where));
@@ -164,6 +192,20 @@
   logBox.setAttribute("aria-live", "polite");
   logBox.setAttribute("aria-label", "Conversation");
   logBox.tabIndex = 0;
+  // The document view a citation opens, in place of the conversation.
+  var viewer = panel.appendChild(el("div", "viewer"));
+  viewer.hidden = true;
+  viewer.setAttribute("role", "region");
+  var viewerHead = viewer.appendChild(el("div", "vhead"));
+  var back = viewerHead.appendChild(el("button", "back", "\u2190 Back"));
+  back.type = "button";
+  back.setAttribute("aria-label", "Back to the answers");
+  var viewerTitle = viewerHead.appendChild(el("span", "vtitle"));
+  var viewerNote = viewer.appendChild(el("div", "vnote"));
+  viewerNote.setAttribute("role", "status");
+  var viewerBody = viewer.appendChild(el("div", "vbody"));
+  viewerBody.tabIndex = 0;
+  var opener = null;
   var status = panel.appendChild(el("div", "status"));
   status.setAttribute("role", "status");
   var form = panel.appendChild(el("form"));
@@ -218,18 +260,18 @@
 
   function showAnswer(answer) {
     var box = el("div", "msg bot" + (answer.abstained ? " abstained" : ""));
-    markdown(box, withoutRepeats(answer.answer, answer.citations));
+    markdown(box, withoutRepeats(answer.answer, answer.citations), answer.citations);
     sources(box, answer.citations);
     show(box);
   }
 
-  function request(question) {
-    var headers = { "Content-Type": "application/json" };
+  function call(path, init) {
+    var headers = init.body ? { "Content-Type": "application/json" } : {};
     if (token) headers.Authorization = "Bearer " + token;
-    return fetch(apiBase + "/api/ask", {
-      method: "POST", mode: "cors", credentials: "omit", headers: headers,
-      body: JSON.stringify({ question: question, history: history.slice(-10) })
-    }).then(function (response) {
+    init.mode = "cors";
+    init.credentials = "omit";
+    init.headers = headers;
+    return fetch(apiBase + path, init).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (body) {
         if (!response.ok) throw new Error(body.error || ("Sitrep answered HTTP " + response.status));
         return body;
@@ -238,6 +280,54 @@
       throw new Error("Could not reach Sitrep: the server is down or this page is not " +
                       "allowed to use it.");
     });
+  }
+
+  function request(question) {
+    return call("/api/ask", { method: "POST",
+      body: JSON.stringify({ question: question, history: history.slice(-10) }) });
+  }
+
+  // Show the conversation, or the document view in its place.
+  function showViewer(open) {
+    viewer.hidden = !open;
+    logBox.hidden = status.hidden = form.hidden = open;
+    if (!open && opener) opener.focus();
+  }
+
+  // The text before, in and after the cited sentence; the sentence marked and scrolled to.
+  function renderDocument(citation, text) {
+    viewerBody.textContent = "";
+    var start = citation.start, end = citation.end;
+    var exact = typeof text === "string" && text.slice(start, end) === citation.sentence;
+    viewerNote.textContent = exact ? "" : "The document changed since this answer; the cited " +
+      "sentence is no longer where it was.";
+    if (!exact) { viewerBody.appendChild(document.createTextNode(text || "")); return null; }
+    viewerBody.appendChild(document.createTextNode(text.slice(0, start)));
+    var mark = viewerBody.appendChild(el("mark", null, citation.sentence));
+    mark.tabIndex = -1;
+    viewerBody.appendChild(document.createTextNode(text.slice(end)));
+    return mark;
+  }
+
+  // Citation -> its document, fetched under the caller's credentials (404: hidden or gone).
+  function openSource(citation, button) {
+    opener = button;
+    viewerTitle.textContent = "[" + citation.n + "] " + (citation.title || "Document");
+    viewer.setAttribute("aria-label", "Source " + citation.n + ": " + (citation.title || ""));
+    viewerNote.textContent = "Opening the document\u2026";
+    viewerBody.textContent = "";
+    showViewer(true);
+    back.focus();
+    call("/api/documents/" + encodeURIComponent(citation.doc_id) + "/text", { method: "GET" })
+      .then(function (doc) {
+        var mark = renderDocument(citation, doc.text);
+        if (!mark) return;
+        viewerBody.scrollTop = Math.max(0, mark.offsetTop - viewerBody.offsetTop -
+                                        viewerBody.clientHeight / 3);
+        mark.focus({ preventScroll: true });
+      }, function (error) {
+        viewerNote.textContent = "This document cannot be shown: " + error.message;
+      });
   }
 
   function submit(event) {
@@ -266,12 +356,15 @@
 
   launcher.addEventListener("click", function () { setOpen(panel.hidden); });
   close.addEventListener("click", function () { setOpen(false); });
+  back.addEventListener("click", function () { showViewer(false); });
   form.addEventListener("submit", submit);
   input.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey) submit(event);
   });
   panel.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") setOpen(false);
+    if (event.key !== "Escape") return;
+    if (!viewer.hidden) showViewer(false);
+    else setOpen(false);
   });
   launcher.setAttribute("aria-label", "Open " + title);
 })();

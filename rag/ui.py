@@ -14,7 +14,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import rag  # noqa: F401  (offline environment before gradio loads)
 import gradio as gr
@@ -30,9 +30,13 @@ from rag.documents import SUPPORTED_SUFFIXES
 from rag.engine import Engine, QuestionError
 from rag.guard import removal_allowed
 from rag.index import DocRecord, IndexError_
-from rag.library import LibraryError, add_files, remove_document, upload_folder
-from rag.ui_render import (LIBRARY_HEADERS, copy_text, document_html, escape, library_rows,
-                           link_markers, shown_source, sources_html, tidy_quotes)
+from rag.library import AddReport, LibraryError, add_files, remove_document, upload_folder
+from rag.ui_grades import grades_form
+from rag.ui_render import (LIBRARY_HEADERS, copy_text, document_choices, document_html, escape,
+                           library_rows,
+                           link_markers, screen_answer, shown_source, sources_html,
+                           tidy_quotes)
+from rag.ui_upload import ProgressFn, stream_upload
 
 log = logging.getLogger("sitrep.ui")
 # What a browser sees when a UI event fails for any reason but a message meant for the user
@@ -341,8 +345,9 @@ def _chat_tab(space: Workspace, blocks: gr.Blocks) -> None:
             convo.messages.append({"role": "assistant", "content": f"⚠️ {exc}"})
             return convo.messages, convo, convo.to_json(), *_answer_view(key, None)
         numbers = [c["n"] for c in result["citations"]]
+        # Answer first, evidence once: the quotes live on the source cards.
         convo.messages.append({"role": "assistant", "content": link_markers(
-            tidy_quotes(result["answer"]), key, numbers)})
+            tidy_quotes(screen_answer(result["answer"], result["citations"])), key, numbers)})
         convo.turns += [{"role": "user", "content": question},
                         {"role": "assistant", "content": result["answer"]}]
         convo.answers[int(key)] = result
@@ -405,32 +410,39 @@ def _library_tab(space: Workspace, blocks: gr.Blocks) -> None:
                         confirm = gr.Button("Yes, remove it", variant="stop", size="sm")
                         cancel = gr.Button("Cancel", size="sm")
         status = gr.Markdown(elem_id="sitrep-library-status")
+        grades_form(space, table)
 
     def refresh(request: gr.Request) -> tuple[list, Any]:
         records = space.visible(request)
         folder = space.settings.docs_dir
-        choices = [(f"{r.title} ({shown_source(r.source, folder)})", r.doc_id) for r in records]
-        return library_rows(records, folder), gr.update(choices=choices, value=None)
+        return (library_rows(records, folder),
+                gr.update(choices=document_choices(records, folder), value=None))
 
-    def add(paths: list[str] | None, request: gr.Request,
-            progress=gr.Progress()) -> tuple[list, Any, str, None]:
+    def add(paths: list[str] | None, request: gr.Request) -> Iterator[tuple[Any, ...]]:
+        """Ingest the uploads; the status says per file how far it got (`rag.ui_upload`)
+        while the table stays in view, then what was added."""
         if not paths:
-            return *refresh(request), gr.skip(), None
+            yield *refresh(request), gr.skip(), None
+            return
         refused = [Path(p).name for p in paths if not _uploaded(p, blocks)]
         if refused:  # a crafted request naming a file on the server's disk
             raise gr.Error(f"Refused {', '.join(refused)}: not uploaded through this page.")
-        progress(0, desc="Reading and checking the files…")
-        def report_progress(done: int, total: int, source: str) -> None:
-            progress((done, total), desc=f"Embedded {Path(source).name}", unit="sentences")
         caller, docs_dir = space.caller(request), space.settings.docs_dir
-        try:  # each caller's own folder: no name of a document it may not see can collide
-            report = add_files(space.engine.index, docs_dir, [Path(p) for p in paths],
-                               report_progress, folder=upload_folder(docs_dir, caller),
-                               visible=lambda record: can_see(caller, record))
+
+        def work(progress: ProgressFn) -> AddReport:
+            # Each caller's own folder: no name of a document it may not see can collide.
+            return add_files(space.engine.index, docs_dir, [Path(p) for p in paths],
+                             progress, folder=upload_folder(docs_dir, caller),
+                             visible=lambda record: can_see(caller, record))
+        try:
+            for step in stream_upload(work, [Path(p).name for p in paths]):
+                if isinstance(step, str):
+                    yield gr.skip(), gr.skip(), step, gr.skip()
+                else:
+                    yield (*refresh(request),
+                           _status(step.added, step.unchanged, step.errors), None)
         except IndexError_ as exc:
-            return *refresh(request), _status(errors=[str(exc)]), None
-        return (*refresh(request), _status(report.added, report.unchanged, report.errors),
-                None)
+            yield *refresh(request), _status(errors=[str(exc)]), None
 
     def ask_first(doc_id: str | None, request: gr.Request) -> tuple[Any, str, str]:
         if not space.may_remove(request):
@@ -461,7 +473,8 @@ def _library_tab(space: Workspace, blocks: gr.Blocks) -> None:
 
     for trigger in (blocks.load, tab.select):
         trigger(refresh, None, [table, doomed], queue=False)
-    upload.upload(add, [upload], [table, doomed, status, upload])
+    # No progress overlay: it covered the table; the status line reports per file instead.
+    upload.upload(add, [upload], [table, doomed, status, upload], show_progress="hidden")
     remove.click(ask_first, [doomed], [confirm_box, question, status], queue=False)
     confirm.click(drop, [doomed], [table, doomed, status, confirm_box])
     cancel.click(lambda: (gr.update(visible=False), "Nothing was removed."), None,

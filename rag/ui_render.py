@@ -61,6 +61,31 @@ def place(citation: dict[str, Any]) -> list[str]:
     return [part for part in (title, "" if same_words(section, title) else section) if part]
 
 
+def screen_answer(answer_markdown: str, citations: list[dict[str, Any]]) -> str:
+    """The answer as the chat shows it: the bottom line, any other lines (conflicts, the
+    confidence line) and markers, without the evidence lines that only quote a cited sentence
+    (`- “sentence” — title [n]`): those quotes live on the source cards. Markers whose line
+    went are kept on a "Sources: [2] [3]" line so every source stays one click away. The API
+    and CLI answer text is unchanged; this is for the screen only."""
+    sentences = {str(c.get("sentence") or "").lstrip(_OPENING_QUOTES) for c in citations}
+    sentences.discard("")
+    kept, dropped = [], []
+    for line in answer_markdown.splitlines():
+        bullet = line.lstrip()
+        if bullet.startswith("- ") and any(bullet[2:].lstrip(_OPENING_QUOTES).startswith(s)
+                                           for s in sentences):
+            dropped += _MARKER.findall(line)
+        else:
+            kept.append(line)
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
+    missing = [n for n in dict.fromkeys(dropped) if f"[{n}]" not in text]
+    if missing:
+        also = "Also from the sources: " + " ".join(f"[{n}]" for n in missing)
+        head, sep, tail = text.partition("\n\nConfidence:")
+        text = f"{head}\n\n{also}{sep}{tail}"
+    return text
+
+
 def link_markers(markdown: str, key: str, numbers: Iterable[int]) -> str:
     """Turn each [n] of `numbers` into a link `#cite-<key>-<n>`, which the page's script
     resolves to the source button with `data-n=n` in the list whose `data-key` is `key`."""
@@ -151,6 +176,11 @@ def shown_source(source: str, folder: Path) -> str:
     lives there (the folder is the library), else as recorded."""
     path, root = Path(source).resolve(), folder.resolve()
     return str(path.relative_to(root)) if path.is_relative_to(root) else source
+
+
+def document_choices(records: list[DocRecord], folder: Path) -> list[tuple[str, str]]:
+    """(label, doc_id) for a dropdown of documents: "Title (file in the library folder)"."""
+    return [(f"{r.title} ({shown_source(r.source, folder)})", r.doc_id) for r in records]
 
 
 def library_rows(records: list[DocRecord], folder: Path) -> list[list[Any]]:

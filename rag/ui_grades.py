@@ -1,0 +1,96 @@
+"""The Library's "Source and grade" form: an editor sets a document's publisher, date,
+reliability (A–F) and credibility (1–6), which HTML, text, Word and e-mail files cannot carry
+in front matter. Saved through `rag.doc_metadata` beside the index and applied to the
+document's citations at once; the same rule as removal decides who may edit
+(`rag.guard.removal_allowed`).
+
+`grades_form(space, table)` builds the form inside the Library tab and wires it to the
+library `table` (its rows are refreshed after a save; its changes refresh the form's list).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import gradio as gr
+
+from rag.doc_metadata import MetadataError, clean_edit
+from rag.guard import removal_allowed
+from rag.tradecraft import CREDIBILITY, RELIABILITY
+from rag.ui_render import document_choices, escape, library_rows
+
+if TYPE_CHECKING:
+    from rag.ui import Workspace
+
+NOT_GRADED = "—"
+RELIABILITY_CHOICES = [(f"{NOT_GRADED} not graded", "")] + [
+    (f"{letter} — {words}", letter) for letter, words in RELIABILITY.items()]
+CREDIBILITY_CHOICES = [(f"{NOT_GRADED} not graded", "")] + [
+    (f"{number} — {words}", str(number)) for number, words in CREDIBILITY.items()]
+NO_EDITING = ("Editing documents is not enabled for you: it needs a group named in "
+              "SITREP_EDITOR_GROUPS (or, without sign-in, SITREP_ALLOW_REMOVE=1).")
+PICK_FIRST = "Choose a document to edit first."
+
+
+def _current(space: Workspace, doc_id: str | None,
+             request: gr.Request) -> dict[str, Any] | None:
+    """The metadata the caller's chosen document has now (edits applied); None if hidden."""
+    record = next((r for r in space.visible(request) if r.doc_id == doc_id), None)
+    return None if record is None else record.metadata
+
+
+def grades_form(space: Workspace, table: gr.Dataframe) -> None:
+    """Build the form (collapsed until opened) and wire it to the library `table`."""
+    with gr.Accordion("Source and grade of a document", open=False,
+                      elem_id="sitrep-grades"):
+        picker = gr.Dropdown(label="Document to grade", choices=[], value=None,
+                             elem_id="sitrep-grade-choice")
+        with gr.Row():
+            source = gr.Textbox(label="Source (publisher)", max_length=200,
+                                placeholder="e.g. Gulf Shipping Daily")
+            date = gr.Textbox(label="Date", max_length=40, placeholder="YYYY-MM-DD")
+        with gr.Row():
+            reliability = gr.Dropdown(label="Reliability of the source",
+                                      choices=RELIABILITY_CHOICES, value="")
+            credibility = gr.Dropdown(label="Credibility of the information",
+                                      choices=CREDIBILITY_CHOICES, value="")
+        save = gr.Button("Save source and grade", variant="primary", size="sm")
+        status = gr.Markdown(elem_id="sitrep-grades-status")
+    fields = [source, date, reliability, credibility]
+
+    def fill_choices(request: gr.Request) -> Any:
+        return gr.update(choices=document_choices(space.visible(request),
+                                                  space.settings.docs_dir))
+
+    def load(doc_id: str | None, request: gr.Request) -> tuple[Any, ...]:
+        """The chosen document's current values into the form."""
+        record = next((r for r in space.visible(request) if r.doc_id == doc_id), None)
+        if record is None:
+            return "", "", "", "", ""
+        metadata = record.metadata
+        return (str(metadata.get("source") or ""), str(metadata.get("date") or ""),
+                str(metadata.get("reliability") or "").upper(),
+                str(metadata.get("credibility") or ""),
+                f"Editing **{escape(record.title)}**: change the values and save.")
+
+    def store(doc_id: str | None, publisher: str, when: str, letter: str, number: str,
+              request: gr.Request) -> tuple[Any, str]:
+        """Validate and save; the table shows the new values. A refused edit keeps the form
+        as typed (nothing is lost) and says what to fix."""
+        if not removal_allowed(space.caller(request), space.settings):
+            return gr.skip(), f"⚠️ {NO_EDITING}"
+        if _current(space, doc_id, request) is None:
+            return gr.skip(), f"⚠️ {PICK_FIRST}"
+        try:
+            space.engine.index.edits.set(doc_id, clean_edit({
+                "source": publisher, "date": when, "reliability": letter,
+                "credibility": number}))
+        except MetadataError as exc:
+            return gr.skip(), f"⚠️ Not saved: {escape(str(exc))}"
+        record = next(r for r in space.visible(request) if r.doc_id == doc_id)
+        return (library_rows(space.visible(request), space.settings.docs_dir),
+                f"Saved for **{escape(record.title)}**; its citations carry it from now on.")
+
+    table.change(fill_choices, None, picker, queue=False)
+    picker.change(load, picker, [*fields, status], queue=False)
+    save.click(store, [picker, *fields], [table, status], queue=False)

@@ -6,6 +6,7 @@ All with the real embedder, spaCy and Chroma."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
@@ -309,6 +310,12 @@ def test_docx_export_opens_and_has_the_same_headings(library_brief: Brief):
     document = docx.Document(io.BytesIO(to_docx(library_brief)))
     text = "\n".join(p.text for p in document.paragraphs)
     assert "14 commercial vessels" in text and "nine merchant ships" in text
+
+
+def test_docx_export_survives_control_characters(library_brief: Brief):
+    hostile = dataclasses.replace(library_brief, topic="Red\x00 Sea\x1b")
+    document = docx.Document(io.BytesIO(to_docx(hostile)))  # XML cannot hold \x00 or \x1b
+    assert document.core_properties.title == "Brief: Red  Sea "
 
 
 def test_cli_writes_docx_and_markdown(library: Engine, tmp_path: Path):

@@ -6,6 +6,7 @@ Both follow `rag.brief.render.blocks`, so they carry the same headings and lines
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 from rag.brief.model import Brief
@@ -15,26 +16,35 @@ FORMATS = {"md": "text/markdown; charset=utf-8",
            "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
 
+# Characters XML 1.0 cannot hold (control characters from a topic or an extracted PDF): a DOCX
+# is XML, and python-docx refuses them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml(text: str) -> str:
+    return _NOT_XML.sub(" ", text)
+
+
 def to_docx(brief: Brief) -> bytes:
     """The brief as a .docx file (python-docx): Title, Heading 1/2, bullet and numbered lists;
     labels in bold, citation markers as text."""
     import docx
 
     document = docx.Document()
-    document.core_properties.title = blocks(brief)[0].text
+    document.core_properties.title = _xml(blocks(brief)[0].text)
     document.core_properties.author = "Sitrep"
     styles = {"bullet": "List Bullet", "numbered": "List Number"}
     for block in blocks(brief):
         if block.kind == "title":
-            document.add_heading(block.text, 0)
+            document.add_heading(_xml(block.text), 0)
         elif block.kind in ("heading", "subheading"):
-            document.add_heading(block.text, 1 if block.kind == "heading" else 2)
+            document.add_heading(_xml(block.text), 1 if block.kind == "heading" else 2)
         else:
             paragraph = document.add_paragraph(style=styles.get(block.kind))
             if block.label:
-                paragraph.add_run(block.label).bold = True
+                paragraph.add_run(_xml(block.label)).bold = True
                 paragraph.add_run(" — ")
-            run = paragraph.add_run(f"{block.text} {marks(block.refs)}".rstrip())
+            run = paragraph.add_run(_xml(f"{block.text} {marks(block.refs)}".rstrip()))
             run.italic = block.kind == "note"
     out = io.BytesIO()
     document.save(out)

@@ -282,8 +282,8 @@ def test_ui_errors_show_a_neutral_message_and_log_the_detail(app: App) -> None:
     """Issue 14, item 11: an event that fails inside the app must not send the exception's text
     (it may quote paths, document text or internals) to the browser; the log keeps it."""
     neutral = "Something went wrong answering that; the error is logged."
-    # The brief's event with its topic sent as null (the page never sends that): queued.
-    done = gradio_event(app, "run", [None])
+    # The brief's event (topic, long) with its topic sent as null (the page never sends that).
+    done = gradio_event(app, "run", [None, False])
     assert not done.get("success"), done
     assert done["output"]["error"] == neutral, done
     assert "NoneType" not in json.dumps(done), done

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from rag.brief import ONE_PAGE_WORDS, Brief, brief
-from rag.brief.export import to_docx
+from rag.brief.export import render, to_docx
 from rag.engine import Engine
 from rag.index import Index
 
@@ -316,6 +316,8 @@ def test_docx_export_survives_control_characters(library_brief: Brief):
     hostile = dataclasses.replace(library_brief, topic="Red\x00 Sea\x1b")
     document = docx.Document(io.BytesIO(to_docx(hostile)))  # XML cannot hold \x00 or \x1b
     assert document.core_properties.title == "Brief: Red  Sea "
+    lone = dataclasses.replace(library_brief, topic="Red \udc0f Sea")  # JSON can carry it
+    assert render(lone, "md").decode("utf-8").startswith("# Brief: Red ? Sea")
 
 
 def test_cli_writes_docx_and_markdown(library: Engine, tmp_path: Path):

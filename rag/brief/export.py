@@ -56,7 +56,8 @@ def render(brief: Brief, fmt: str) -> bytes:
     if fmt == "docx":
         return to_docx(brief)
     if fmt == "md":
-        return brief.to_markdown().encode("utf-8")
+        # "replace": a lone surrogate (valid in JSON, not in UTF-8) from a topic becomes "?".
+        return brief.to_markdown().encode("utf-8", "replace")
     raise ValueError(f"unknown brief format {fmt!r}: use one of {', '.join(FORMATS)}")
 
 

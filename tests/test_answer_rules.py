@@ -154,12 +154,18 @@ def test_it_is_the_thing_the_last_question_asked_about():
     assert resolve_followup("what has it led to?", history) == "what has the agreement led to?"
 
 
-def test_what_else_prefers_the_sentence_that_adds_something():
+def _paid_and_also() -> tuple[Candidate, Candidate]:
+    """A closer sentence that says nothing more, and a farther one that adds ("also")."""
     paid = sentence("Fenn was paid 3,000 silver thalers for the design.")
     also = sentence("The canal was designed by Fenn, who also supervised the construction of "
                     "the first stone quay.")
     paid.id, paid.score, paid.dense, paid.coverage = "a", 0.47, 0.53, 0.33
     also.id, also.score, also.dense, also.coverage = "b", 0.39, 0.40, 0.33
+    return paid, also
+
+
+def test_what_else_prefers_the_sentence_that_adds_something():
+    paid, also = _paid_and_also()
     answer = compose(analyse("what else did Fenn build?"), [paid, also])
     assert not answer.abstained and answer.evidence[0].candidate is also
 
@@ -219,11 +225,7 @@ def test_spelled_out_numbers_are_numbers_but_one_is_not():
 
 
 def test_a_rule_switched_off_no_longer_decides():
-    paid = sentence("Fenn was paid 3,000 silver thalers for the design.")
-    also = sentence("The canal was designed by Fenn, who also supervised the construction of "
-                    "the first stone quay.")
-    paid.id, paid.score, paid.dense, paid.coverage = "a", 0.47, 0.53, 0.33
-    also.id, also.score, also.dense, also.coverage = "b", 0.39, 0.40, 0.33
+    paid, also = _paid_and_also()
     answer = compose(analyse("what else did Fenn build?"), [paid, also],
                      off=frozenset({"what_else"}))
     assert not answer.abstained and answer.evidence[0].candidate is paid

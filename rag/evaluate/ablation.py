@@ -27,8 +27,9 @@ class AblationRow:
 
     variant: str
     scores: dict[str, float]
-    fixed: int  # questions this variant gets right (gold in the bottom line, or an abstention
-    broken: int  # on an unanswerable one) that the configured engine gets wrong, and vice versa
+    # "Right": the gold answer in the bottom line, or an abstention on an unanswerable question.
+    fixed: int  # questions this variant gets right that the configured engine gets wrong
+    broken: int  # questions the configured engine gets right that this variant gets wrong
 
 
 def _right(o: Outcome) -> bool:

@@ -18,7 +18,7 @@ from rag.evaluate.command import SQUAD_VAL_DEFAULT
 from rag.reader.model import MODEL_DIR as READER_DIR
 
 
-def _progress_bar(total_hint: int = 0):
+def _progress_bar():
     """A tqdm bar on stderr for long ingests; silent when stderr is not a terminal."""
     from tqdm import tqdm
 

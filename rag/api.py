@@ -1,7 +1,7 @@
 """The JSON HTTP API: `build_api(engine, settings)` returns a FastAPI app with `/api/*`.
 
 Routes: `POST /api/ask` (question + history → the answer object of the guide), `POST /api/brief`
-and `POST /api/brief/export` (a .docx or .md file; when `rag.brief` exists), `GET /api/documents`,
+and `POST /api/brief/export` (a .docx or .md file), `GET /api/documents`,
 `GET /api/documents/{id}/text` (the text a document's citation offsets index),
 `PATCH /api/documents/{id}/metadata` (an editor sets publisher, date and grade), `GET /healthz`,
 `GET /widget.js`, and the OpenAPI schema at `/openapi.json`. Every error is JSON
@@ -12,9 +12,6 @@ groups allow (`rag.access`).
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import inspect
 import logging
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -28,17 +25,16 @@ from starlette.exceptions import HTTPException
 
 import rag
 from rag.access import ANONYMOUS, Caller, DocumentAccess
+from rag.brief import Brief
+from rag.brief import brief as make_brief
+from rag.brief.export import FORMATS as EXPORT_TYPES
+from rag.brief.export import file_name, render
 from rag.config import Settings
 from rag.doc_metadata import MetadataError, clean_edit
 from rag.documents import add_source_spans
 from rag.engine import Engine, QuestionError
-from rag.index import DocRecord
 from rag.guard import install_guards, removal_allowed
-
-try:  # the brief is optional (see `_call_brief`)
-    from rag.brief.export import FORMATS as EXPORT_TYPES
-except ImportError:
-    EXPORT_TYPES = {"docx": "application/octet-stream", "md": "text/markdown"}
+from rag.index import DocRecord
 
 WIDGET = Path(__file__).parent / "static" / "widget.js"
 log = logging.getLogger("sitrep.api")
@@ -191,22 +187,6 @@ def _validation_message(exc: RequestValidationError) -> tuple[int, str]:
     return 422, "; ".join(parts)
 
 
-def _call_brief(engine: Engine, topic: str | None, allowed: set[str],
-                everything: bool, long: bool = False) -> Any:
-    """`rag.brief.brief` over the `allowed` docs; None when it cannot be restricted to them.
-
-    Imported lazily: the brief is an optional module; without it the route answers 501. A brief
-    that cannot take `allowed_docs` only runs for callers who may see `everything`.
-    """
-    make = importlib.import_module("rag.brief").brief
-    extra = {"long": True} if long else {}
-    if "allowed_docs" in inspect.signature(make).parameters:
-        return make(engine, topic or None, allowed_docs=allowed, **extra)
-    if everything:
-        return make(engine, topic or None, **extra)
-    return None
-
-
 def build_api(engine: Engine, settings: Settings) -> FastAPI:
     """FastAPI app with the routes above and all guards installed."""
     # No /docs or /redoc pages: they load Swagger/ReDoc from a CDN, and Sitrep stays offline.
@@ -253,44 +233,26 @@ def build_api(engine: Engine, settings: Settings) -> FastAPI:
                                  abstained=answer["abstained"], documents=len(allowed))
         return JSONResponse(answer)
 
-    @app.post("/api/brief", tags=["api"], responses={
-        **ERRORS, 501: {"model": Error, "description": "no brief module"}})
+    @app.post("/api/brief", tags=["api"], responses=ERRORS)
     def brief(body: BriefRequest, request: Request) -> JSONResponse:
         """A one-page brief on the corpus (or a topic) from the documents the caller may see."""
-        result = _caller_brief(body, request)
-        if isinstance(result, JSONResponse):
-            return result
-        return JSONResponse(result.to_dict() if hasattr(result, "to_dict") else result)
+        return JSONResponse(_caller_brief(body, request).to_dict())
 
     @app.post("/api/brief/export", tags=["api"], response_class=Response, responses={
         **ERRORS, 200: {"description": "the brief as a file",
-                        "content": {media: {} for media in EXPORT_TYPES.values()}},
-        501: {"model": Error, "description": "no brief module"}})
+                        "content": {media: {} for media in EXPORT_TYPES.values()}}})
     def brief_export(body: BriefExportRequest, request: Request) -> Response:
         """The brief as a Word document (`docx`) or Markdown (`md`) file to download."""
         result = _caller_brief(body, request)
-        if isinstance(result, JSONResponse):
-            return result
-        from rag.brief.export import file_name, render
-
         return Response(render(result, body.format), media_type=EXPORT_TYPES[body.format],
                         headers={"Content-Disposition": "attachment; filename="
                                  f"\"{file_name(result, body.format)}\""})
 
-    def _caller_brief(body: BriefRequest, request: Request) -> Any:
-        """The brief for this caller, or the JSON refusal (501 without the module, 403 when
-        it cannot be restricted to the caller's documents)."""
-        if importlib.util.find_spec("rag.brief") is None:
-            return JSONResponse(status_code=501, content={"error": "the brief is not available "
-                                                          "in this version of Sitrep"})
+    def _caller_brief(body: BriefRequest, request: Request) -> Brief:
+        """The brief from the documents this caller may see (and nothing else)."""
         request.state.log = {"question_chars": len(body.topic or ""), "question": body.topic}
         allowed = access.allowed_docs(_caller(request))
-        everything = len(allowed) == len(access.records())
-        result = _call_brief(engine, body.topic, allowed, everything, body.long)
-        if result is None:
-            return JSONResponse(status_code=403, content={
-                "error": "the brief is not available for this caller yet"})
-        return result
+        return make_brief(engine, body.topic or None, allowed_docs=allowed, long=body.long)
 
     @app.get("/api/documents", response_model=DocumentsOut, responses=ERRORS, tags=["api"])
     def documents(request: Request) -> DocumentsOut:

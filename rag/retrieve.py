@@ -22,7 +22,7 @@ from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 
-from rag.index import META_ID, Index
+from rag.index import Index
 from rag.sentence_table import Candidate, SentenceTable
 from rag.text import content_words, stem, stems
 
@@ -152,5 +152,3 @@ class SitrepRetriever(BaseRetriever):
                                      "score": round(c.score, 4)})
                 for c in self.retriever.retrieve(query, limit=self.k)]
 
-
-__all__ = ["Candidate", "Retriever", "SentenceTable", "SitrepRetriever", "META_ID"]

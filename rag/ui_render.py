@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from rag.index import DocRecord
+from rag.tradecraft import grade_label
 # `escape` is used here and by rag.ui; it lives with the document renderer.
 from rag.ui_markdown import escape, inline_html, is_rendered, render, same_words
 
@@ -26,12 +27,14 @@ _DOUBLE_QUOTED = re.compile(r"“([\"“‘'«„][^\n]*?)”(?=[ \t]*(?:—|\[\
 
 
 def grade_of(fields: dict[str, Any]) -> str:
-    """The Admiralty grade ("B2") from `grade`, or from `reliability` + `credibility`."""
-    grade = fields.get("grade")
-    if grade:
-        return str(grade)
-    reliability, credibility = fields.get("reliability"), fields.get("credibility")
-    return f"{reliability or ''}{credibility or ''}" if reliability or credibility else ""
+    """The Admiralty grade of a citation: its `grade` field (the answer object's, made by
+    `tradecraft.grade_label`), else `tradecraft.grade_label` of its `reliability` and
+    `credibility` ("B2" or "ungraded"); "" when it has none of the three (nothing to show)."""
+    if fields.get("grade"):
+        return str(fields["grade"])
+    if all(fields.get(key) in (None, "") for key in ("reliability", "credibility")):
+        return ""
+    return grade_label(fields)
 
 
 def citation_facts(citation: dict[str, Any]) -> list[tuple[str, str]]:
@@ -186,5 +189,5 @@ def document_choices(records: list[DocRecord], folder: Path) -> list[tuple[str, 
 def library_rows(records: list[DocRecord], folder: Path) -> list[list[Any]]:
     """One table row per indexed document, in LIBRARY_HEADERS order."""
     return [[r.title, str(r.metadata.get("source") or ""), shown_source(r.source, folder),
-             str(r.metadata.get("date") or ""), grade_of(r.metadata) or "ungraded",
+             str(r.metadata.get("date") or ""), grade_label(r.metadata),
              r.sentences, r.chunks] for r in records]

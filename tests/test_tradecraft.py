@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from rag.engine import Engine
+from rag.index import DocRecord
 from rag.tradecraft import (Cited, claim_type, confidence_line, grade, grade_label, hedges,
                             source_fields)
+from rag.ui_render import LIBRARY_HEADERS, grade_of, library_rows
 
 
 # Sentences written for this test, not taken from evals/data/claim_labels.jsonl (the rules
@@ -59,6 +62,21 @@ def test_hedges_are_found_and_a_month_is_not_one():
 ])
 def test_grade_label(meta, label: str):
     assert grade_label(meta) == label
+
+
+@pytest.mark.parametrize("fields,shown", [
+    ({"reliability": "B"}, "ungraded"),  # was "B": half a grade is not guessed in the UI either
+    ({"reliability": "b", "credibility": "2"}, "B2"),  # was "b2"
+    ({"reliability": "C", "credibility": 3}, "C3"),
+    ({"grade": "ungraded", "reliability": None, "credibility": None}, "ungraded"),
+    ({"title": "no grade fields at all"}, ""),  # a source card then shows no grade
+])
+def test_the_ui_reads_grades_as_tradecraft_does(fields, shown: str):
+    assert grade_of(fields) == shown
+    record = DocRecord(doc_id="d", source="d.md", title="D", sha256="", sentences=1, chunks=1,
+                       metadata=fields, ingested_at=0.0)
+    row = library_rows([record], Path("."))[0]  # the Library's Grade column: tradecraft's own
+    assert row[LIBRARY_HEADERS.index("Grade")] == grade_label(fields) == (shown or "ungraded")
 
 
 def test_grade_words_and_source_fields():

@@ -4,8 +4,8 @@
 `embedder.encode(texts)` plus how many rows came from the cache. Ingest uses it so that text
 repeated across documents (boilerplate, disclaimers, recurring bullet lists, the unchanged
 paragraphs of a re-ingested file) goes through the model once per process. Vectors are
-deterministic for a given model, so reuse changes no result. The cache is per model and backend and holds
-at most `CAPACITY` texts (about 1.6 KB each for a 384-dim model: ~80 MB when full).
+deterministic for a given model, so reuse changes no result. The cache is per model and backend
+and holds at most `CAPACITY` texts (about 1.6 KB each for a 384-dim model: ~80 MB when full).
 """
 
 from __future__ import annotations

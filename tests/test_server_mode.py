@@ -39,9 +39,10 @@ def chroma_url(tmp_path_factory) -> str:
     url = f"http://127.0.0.1:{port}"
     try:
         wait_http(f"{url}/api/v2/heartbeat", proc, timeout_s=60)
-    except RuntimeError:
+    except RuntimeError as exc:
         proc.kill()
-        raise RuntimeError(f"chroma run did not start: {(data / 'server.log').read_text()}")
+        raise RuntimeError(
+            f"chroma run did not start: {(data / 'server.log').read_text()}") from exc
     yield url
     proc.terminate()
     proc.wait(timeout=10)

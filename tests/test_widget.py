@@ -149,7 +149,8 @@ def test_citation_marker_opens_the_sentence_in_its_document(page, sites):
     expect(page.locator(".log")).to_be_hidden()
     assert any(re.search(r"/api/documents/\w+/text$", u) for u in page.requests)
     inside = mark.evaluate("""m => { const box = m.closest('.vbody').getBoundingClientRect();
-        const r = m.getBoundingClientRect(); return r.top >= box.top && r.bottom <= box.bottom; }""")
+        const r = m.getBoundingClientRect();
+        return r.top >= box.top && r.bottom <= box.bottom; }""")
     assert inside  # scrolled to inside the document view
     focused = "() => document.activeElement.shadowRoot.activeElement.tagName"
     assert page.evaluate(focused) == "MARK"

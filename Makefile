@@ -1,10 +1,13 @@
-# Sitrep: `make run` serves the app, `make test` runs the tests. Both set everything up first.
+# Sitrep: `make run` serves the app, `make test` runs the tests, `make lint` checks the code.
+# Each sets up what it needs first: the runtime lock (requirements.txt), and for test and lint
+# the pinned tools on top of it (requirements-dev.txt).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
+DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test venv index browser bench eval clean
+.PHONY: run test lint venv dev index browser bench eval clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,6 +15,13 @@ $(STAMP): requirements.txt
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 venv: $(STAMP)
+
+# Both files in one pip run, so the tools' dependencies resolve against the runtime pins.
+$(DEV_STAMP): $(STAMP) requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+	rm -f $(VENV)/.installed-dev-* && touch $(DEV_STAMP)
+
+dev: $(DEV_STAMP)
 
 index: venv
 	$(BIN)/python -m rag ingest
@@ -26,8 +36,11 @@ browser:
 	  apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver strace; }
 
-test: venv browser
+test: dev browser
 	$(BIN)/python -m pytest tests evals
+
+lint: dev
+	$(BIN)/ruff check .
 
 bench: venv
 	$(BIN)/python -m rag bench

@@ -339,14 +339,17 @@ class Index:
 
     def ingest(self, paths: Iterable[str | Path], progress: ProgressFn | None = None,
                prune_missing: bool = True,
-               recorded_as: Mapping[Path, Path] | None = None) -> IngestReport:
+               recorded_as: Mapping[Path, Path] | None = None,
+               twins: Callable[[DocRecord], bool] | None = None) -> IngestReport:
         """Bring the index in line with the files at `paths` (files or folders).
 
         New files are added, changed files replaced, unchanged ones skipped; with
         `prune_missing`, committed documents whose file no longer exists are removed.
         Unusable files are reported in `errors` and change nothing. `recorded_as` maps a file
         of `paths` to the path it is recorded under (an upload read where it is staged, and
-        moved there once committed).
+        moved there once committed). A file with the same content as a committed document is
+        skipped as its twin; with `twins`, only committed documents it accepts count (an
+        upload: those its caller may see, so the skip never reveals a document they may not).
         """
         started = time.perf_counter()
         report = IngestReport()
@@ -357,7 +360,8 @@ class Index:
             self.refresh()  # a stale store would write over another process's vectors
             committed = {r.doc_id: r for r in self.documents()}
             # A twin is a file with the same content; a moved file's old record is not one.
-            seen_hashes = {r.sha256: r.source for r in committed.values() if r.file_exists()}
+            seen_hashes = {r.sha256: r.source for r in committed.values()
+                           if r.file_exists() and (twins is None or twins(r))}
             seen_ids: set[str] = set()
 
             def screen(path: Path) -> Document | None:

@@ -125,7 +125,9 @@ def add_files(index: Index, docs_dir: Path, uploads: list[Path],
 
     Each upload is read where it is staged (`docs_dir/.uploading/`) and recorded under its
     final path. With `visible`, an upload whose record the uploader could not see is taken
-    back out (it could only ever tell them about other documents)."""
+    back out (it could only ever tell them about other documents), and only documents they
+    may see count as its twin (same content: skipped, and named): an upload with the content
+    of a document they may not see answers as new content would."""
     folder = folder or docs_dir
     staging_root = docs_dir / STAGING_DIR
     staging_root.mkdir(parents=True, exist_ok=True)
@@ -138,7 +140,7 @@ def add_files(index: Index, docs_dir: Path, uploads: list[Path],
         if not placed:
             return report
         result = index.ingest([s for s, _ in placed], progress=progress, prune_missing=False,
-                              recorded_as=dict(placed))
+                              recorded_as=dict(placed), twins=visible)
         report.errors.extend(_final_names(result.errors, placed))
         records = {r.doc_id: r for r in index.documents()}
         for staged, final in placed:

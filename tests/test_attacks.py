@@ -350,6 +350,7 @@ OPS = "ops-token-" + "o3" * 8
 PUBLIC = "public-token-" + "p2" * 8
 BURST = "burst-token-" + "b4" * 8
 BULK = "bulk-token-" + "c5" * 8
+NOSY = "nosy-token-" + "n6" * 8
 VAULT = "---\ntitle: Ops vault\naccess: [intel]\n---\n" + SECRET
 VAULT_QUESTION = "What is the vault code in the ops runbook?"
 HARBOUR_LOG = ("---\ntitle: Harbour log\n---\n"
@@ -364,7 +365,7 @@ def bearer(token: str) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def secure(tmp_path_factory) -> Iterator[App]:
     """The app with tokens, a restricted document, editors and a small rate limit."""
-    tokens = f"{ALICE}=intel|editors,{OPS}=ops,{PUBLIC},{BURST},{BULK}"
+    tokens = f"{ALICE}=intel|editors,{OPS}=ops,{PUBLIC},{BURST},{BULK},{NOSY}"
     with running_app(tmp_path_factory.mktemp("secure"),
                      {"ops-vault.md": VAULT, "harbour-log.md": HARBOUR_LOG},
                      SITREP_API_TOKENS=tokens, SITREP_EDITOR_GROUPS="editors",
@@ -448,6 +449,32 @@ def test_upload_named_like_a_restricted_document_answers_as_a_new_name(secure: A
     assert (secure.docs / "ops-vault.md").read_text(encoding="utf-8") == VAULT  # untouched
     sources = listed_sources(secure, headers)
     assert sum(Path(s).name in ("ops-vault.md", "fresh-name.md") for s in sources) == 2
+
+
+def test_upload_with_the_content_of_a_restricted_document_answers_as_new_content(
+        secure: App, tmp_path: Path) -> None:
+    """Issue 14, item 7 (residual): uploading a file whose content equals a document the caller
+    may not see (`ops-vault.md`, intel only) answered "same content as docs/ops-vault.md;
+    skipped", naming it and confirming its text. It must answer exactly as an upload of
+    content the library lacks: as `.md` its own `access: [intel]` keeps it out, as `.txt` (no
+    front matter, so public) it is added."""
+    headers, status = bearer(NOSY), {}
+    draft = VAULT.replace("4471-ORCHID", "9038-LOTUS")  # the same labels, content not held
+    for name, text in (("vault-copy.md", VAULT), ("vault-draft.md", draft),
+                       ("vault-copy.txt", VAULT), ("vault-draft.txt", draft)):
+        upload = tmp_path / name
+        upload.write_text(text, encoding="utf-8")
+        done = gradio_event(secure, "add", [[gradio_upload(secure, upload, headers)]],
+                            headers=headers)
+        assert done.get("success"), done
+        status[name] = done["output"]["data"][2].replace(name, "NAME")
+        assert "ops-vault" not in status[name], status  # (the Library may list public uploads
+        # of that name: item 7's test uploads one)
+    assert status["vault-copy.md"] == status["vault-draft.md"], status
+    assert "not added" in status["vault-draft.md"], status
+    assert status["vault-copy.txt"] == status["vault-draft.txt"], status
+    assert status["vault-draft.txt"].startswith("Added **NAME**"), status
+    assert (secure.docs / "ops-vault.md").read_text(encoding="utf-8") == VAULT  # untouched
 
 
 def test_removal_needs_an_editor_group(secure: App, app: App) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -187,6 +188,16 @@ def _validation_message(exc: RequestValidationError) -> tuple[int, str]:
     return 422, "; ".join(parts)
 
 
+def attachment(name: str) -> str:
+    """The Content-Disposition of a download called `name`. Header values are Latin-1, so a
+    name beyond ASCII (a topic in another script) goes in `filename*` as UTF-8 (RFC 6266) with
+    an ASCII `filename` beside it, instead of failing the response with a 500."""
+    plain = name.encode("ascii", "replace").decode("ascii").replace("?", "-")
+    if plain == name:
+        return f'attachment; filename="{name}"'
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
 def build_api(engine: Engine, settings: Settings) -> FastAPI:
     """FastAPI app with the routes above and all guards installed."""
     # No /docs or /redoc pages: they load Swagger/ReDoc from a CDN, and Sitrep stays offline.
@@ -245,8 +256,7 @@ def build_api(engine: Engine, settings: Settings) -> FastAPI:
         """The brief as a Word document (`docx`) or Markdown (`md`) file to download."""
         result = _caller_brief(body, request)
         return Response(render(result, body.format), media_type=EXPORT_TYPES[body.format],
-                        headers={"Content-Disposition": "attachment; filename="
-                                 f"\"{file_name(result, body.format)}\""})
+                        headers={"Content-Disposition": attachment(file_name(result, body.format))})
 
     def _caller_brief(body: BriefRequest, request: Request) -> Brief:
         """The brief from the documents this caller may see (and nothing else)."""

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 from schemathesis import checks as sc
 
 import app as sitrep_app
+from rag.api import attachment
 from tests.serving import (BASIC_PASSWORD, BASIC_USER, INTEL_TOKEN, OPS_TOKEN, PUBLIC_TOKEN,
                            SECRETS, LogCapture, Server, api_settings, corpus_engine)
 
@@ -247,3 +248,13 @@ def test_gradio_client_as_in_the_readme(secure):
     # The UI applies the caller's access labels too.
     client.predict("How many artillery shells did Operation Kestrel move?", api_name="/post")
     assert "48,317" not in str(client.predict(api_name="/answer"))
+
+
+def test_a_download_name_beyond_ascii_is_sent_as_utf8():
+    """A brief on a topic in another script: its file name cannot be a Latin-1 header value
+    (the schema fuzzer's 500 on /api/brief/export); it goes as RFC 6266 filename*."""
+    assert attachment("brief-red-sea.md") == 'attachment; filename="brief-red-sea.md"'
+    header = attachment("brief-\U00030f05-zürich.docx")
+    header.encode("latin-1")
+    assert header == ('attachment; filename="brief---z-rich.docx"; '
+                      "filename*=UTF-8''brief-%F0%B0%BC%85-z%C3%BCrich.docx")

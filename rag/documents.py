@@ -8,7 +8,10 @@ other formats it is the extracted text (`rag.formats`: main text of a web page, 
 an e-mail's body), stored in the index and served by `GET /api/documents/{id}/text`; their
 metadata (title, source, date, ...) comes from the file as front matter's would. Layout comes
 first (headings, bullets, blank lines), then pysbd splits each block into sentences; headings
-label sections and are not sentences.
+label sections and are not sentences. A paragraph hard-wrapped over several lines is one block,
+and a sentence that runs on over a line break is one sentence whose text keeps that line break
+(it is still the exact slice of the file). A `.txt` file whose first line is a short title
+followed by a blank line takes it as its title, as a Markdown file does its first heading.
 Bad input raises `DocumentError` with a message that says what is wrong.
 """
 
@@ -36,6 +39,12 @@ _MD_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
 _BULLET = re.compile(r"^[ \t]*(?:[-*+•●▪◦‣]|\d{1,3}[.)])[ \t]+")
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 _SENTENCE_END = (".", "!", "?", "…", '"', "”", "’", "'", ";", ",")
+# How a line that ends a sentence ends (a closing quote or bracket may follow the mark).
+_ENDS_SENTENCE = re.compile(r"[.!?…:][\"”’')\]]*$")
+# Plain text wrapped at a fixed column (72, 80, ...) keeps its lines this short.
+MAX_WRAP_WIDTH = 100
+# A line wraps into the next when it and the next line's first word pass this share of the width.
+_WRAP_FILL = 0.85
 
 
 class DocumentError(ValueError):
@@ -94,7 +103,7 @@ def split_sentences(text: str, base: int = 0) -> list[tuple[int, int]]:
     """Return (start, end) spans of the sentences in `text`, trimmed, shifted by `base`.
 
     pysbd keeps trailing whitespace in its spans; we trim both ends so each span slices a
-    sentence exactly.
+    sentence exactly. pysbd ends a sentence at every line break.
     """
     spans: list[tuple[int, int]] = []
     for span in _segmenter().segment(text):
@@ -195,6 +204,49 @@ def _is_plain_heading(line: str, next_line: str | None) -> bool:
     )
 
 
+def _wrap_width(lines: list[tuple[int, str]]) -> int:
+    """The column a hard-wrapped file is wrapped at (its longest line), or 0 when it is not
+    hard-wrapped: more than a tenth of its lines run past `MAX_WRAP_WIDTH` (one paragraph a
+    line, as the shipped article). A long URL or table row alone does not count."""
+    lengths = [len(line.rstrip()) for _, line in lines if line.strip()]
+    short = [n for n in lengths if n <= MAX_WRAP_WIDTH]
+    if len(short) < 2 or len(short) < 0.9 * len(lengths):
+        return 0
+    return max(short)
+
+
+def _wraps(line: str, next_line: str | None, width: int) -> bool:
+    """Does `line` run on into `next_line` (one paragraph, hard-wrapped)?
+
+    Yes when the next line starts in lower case, or when `line` ends mid-sentence and fills the
+    wrap width (the next line's first word would not have fitted on it). A heading or the last
+    line of a paragraph stops short, and a bullet or a blank line starts something new.
+    """
+    if next_line is None or not next_line.strip() or _BULLET.match(next_line) \
+            or _MD_HEADING.match(next_line):
+        return False
+    following = next_line.strip()
+    if following[0].islower():
+        return True
+    stripped = line.rstrip()
+    if not width or _ENDS_SENTENCE.search(stripped):
+        return False
+    return len(stripped) + 1 + len(following.split()[0]) > _WRAP_FILL * width
+
+
+def plain_title(text: str, body_start: int = 0) -> tuple[str, int] | None:
+    """A plain-text file's title line and its offset: the first line, when it is short (under
+    100 characters), does not end like a sentence, a clause or a label (`.`, `,`, `;`, `:`), is
+    no bullet, and a blank line and more text follow it. None otherwise."""
+    first, _, rest = text[body_start:].lstrip("\r\n").partition("\n")
+    line = first.strip()
+    offset = text.index(first, body_start) if first else body_start
+    if (not line or len(line) >= 100 or line.endswith((".", ",", ";", ":", "…"))
+            or _BULLET.match(first) or not rest.strip() or rest.split("\n", 1)[0].strip()):
+        return None
+    return line, offset
+
+
 @dataclass
 class _Block:
     start: int
@@ -203,8 +255,13 @@ class _Block:
     section: str
 
 
-def _layout(text: str, body_start: int, markdown: bool) -> tuple[list[_Block], list[str]]:
-    """Split the body into paragraph and bullet blocks, tracking the current section heading."""
+def _layout(text: str, body_start: int, markdown: bool,
+            heading_at: int | None = None) -> tuple[list[_Block], list[str]]:
+    """Split the body into paragraph and bullet blocks, tracking the current section heading.
+
+    Markdown joins a paragraph's lines; plain text joins a line to the next where it wraps
+    (`_wraps`), else each line is a paragraph of its own. `heading_at` is the offset of a line
+    that is a heading whatever it looks like (a plain-text title)."""
     blocks: list[_Block] = []
     sections: list[str] = []
     section = ""
@@ -213,19 +270,27 @@ def _layout(text: str, body_start: int, markdown: bool) -> tuple[list[_Block], l
     for raw in text[body_start:].splitlines(keepends=True):
         lines.append((pos, raw.rstrip("\r\n")))
         pos += len(raw)
+    width = _wrap_width(lines)
     para: _Block | None = None
+    joined = False  # the previous line runs on into this one
     for i, (start, line) in enumerate(lines):
         stripped = line.strip()
         if not stripped:
-            para = None
+            para, joined = None, False
             continue
         next_line = lines[i + 1][1] if i + 1 < len(lines) else None
+        wraps = _wraps(line, next_line, width)
+        if joined and para is not None and not markdown:
+            para.end = start + len(line.rstrip())  # a hard-wrapped plain-text paragraph
+            joined = wraps
+            continue
         heading = _MD_HEADING.match(line) if markdown else None
-        if heading or ((para is None or not markdown) and not _BULLET.match(line)
-                       and _is_plain_heading(line, next_line)):
+        if heading or start == heading_at or (
+                (para is None or not markdown) and not _BULLET.match(line) and not wraps
+                and _is_plain_heading(line, next_line)):
             section = (heading.group(2) if heading else stripped).strip().rstrip(":").strip()
             sections.append(section)
-            para = None
+            para, joined = None, False
             continue
         bullet = _BULLET.match(line)
         lead = len(line) - len(line.lstrip())
@@ -237,15 +302,19 @@ def _layout(text: str, body_start: int, markdown: bool) -> tuple[list[_Block], l
         else:
             para = _Block(start + lead, start + len(line.rstrip()), "paragraph", section)
             blocks.append(para)
-            if not markdown:
-                para = None  # in plain text every line is its own paragraph
+        if not markdown:
+            joined = wraps  # in plain text a line is its own paragraph unless it wraps
     return blocks, sections
 
 
 def _sentences(text: str, blocks: list[_Block]) -> list[Sentence]:
+    """The sentences of each block. A block's line breaks are where its paragraph was wrapped,
+    not sentence ends (pysbd ends a sentence at each): pysbd reads them as spaces, one character
+    for one, so the spans still index `text` and a sentence keeps its line break verbatim."""
     sentences: list[Sentence] = []
     for number, block in enumerate(blocks):
-        for start, end in split_sentences(text[block.start:block.end], block.start):
+        flat = text[block.start:block.end].replace("\r", " ").replace("\n", " ")
+        for start, end in split_sentences(flat, block.start):
             sentences.append(Sentence(len(sentences), start, end, text[start:end],
                                       block.section, block.kind, number))
     return sentences
@@ -328,6 +397,7 @@ def load_document(path: str | Path, max_bytes: int = 20_000_000,
         )
     metadata: dict[str, Any] = {}
     title = ""
+    heading_at: int | None = None
     if suffix == ".pdf":
         _check_size(path, max_bytes)
         text, body_start, markdown = _pdf_text(path, max_bytes), 0, False
@@ -348,7 +418,10 @@ def load_document(path: str | Path, max_bytes: int = 20_000_000,
             metadata, body_start = _front_matter(path, text) if markdown else ({}, 0)
             if text.startswith("\ufeff", body_start):
                 body_start += 1  # a byte-order mark (Windows editors) is not text
-    blocks, sections = _layout(text, body_start, markdown)
+            titled = None if markdown else plain_title(text, body_start)
+            if titled:
+                title, heading_at = titled
+    blocks, sections = _layout(text, body_start, markdown, heading_at)
     if len(blocks) > max_sentences:  # each block holds a sentence or more: refuse before pysbd
         raise _too_many_sentences(path, f"{len(blocks):,}+", max_sentences)
     sentences = _sentences(text, blocks)

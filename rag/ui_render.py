@@ -69,8 +69,15 @@ def screen_answer(answer_markdown: str, citations: list[dict[str, Any]]) -> str:
     confidence line) and markers, without the evidence lines that only quote a cited sentence
     (`- “sentence” — title [n]`): those quotes live on the source cards. Markers whose line
     went are kept on a "Sources: [2] [3]" line so every source stays one click away. The API
-    and CLI answer text is unchanged; this is for the screen only."""
-    sentences = {str(c.get("sentence") or "").lstrip(_OPENING_QUOTES) for c in citations}
+    and CLI answer text is unchanged; this is for the screen only. A sentence hard-wrapped in
+    its file keeps its line break in the answer; here it is one line, so its line goes too."""
+    sentences = set()
+    for c in citations:
+        sentence = str(c.get("sentence") or "")
+        if "\n" in sentence:
+            answer_markdown = answer_markdown.replace(sentence, " ".join(sentence.split()))
+            sentence = " ".join(sentence.split())
+        sentences.add(sentence.lstrip(_OPENING_QUOTES))
     sentences.discard("")
     kept, dropped = [], []
     for line in answer_markdown.splitlines():

@@ -21,7 +21,8 @@ from playwright.sync_api import Browser, Page, expect
 from rag.engine import Engine
 from rag.index import Index
 from rag.library import REMOVED_DIR, UPLOADS_DIR, add_files
-from rag.ui_render import copy_text, document_html, escape, sources_html, tidy_quotes
+from rag.ui_render import (copy_text, document_html, escape, screen_answer, sources_html,
+                            tidy_quotes)
 
 from .conftest import DOCS, ROOT, make_settings
 from .serving import Server
@@ -459,6 +460,16 @@ def test_quotations_and_titles_are_not_repeated() -> None:
     copied = copy_text(answer, [{"n": 1, "title": "Port report", "section": "Port report",
                                  "source": "r.md", "sentence": '"We never," he said.'}])
     assert '[1] "We never," he said. — Port report · r.md' in copied and "“\"" not in copied
+
+
+def test_screen_answer_drops_the_line_of_a_hard_wrapped_sentence() -> None:
+    """A sentence wrapped over two lines in its file (issue 15) keeps its line break in the
+    answer text; the chat still drops its evidence line (the quote lives on the source card)."""
+    wrapped = "The task force will add four frigates by the end\nof March."
+    answer = f"Four frigates [1]\n\n- “{wrapped}” — Red Sea report [2]\n\nConfidence: high."
+    shown = screen_answer(answer, [{"n": 1, "sentence": "Four frigates."},
+                                   {"n": 2, "sentence": wrapped}])
+    assert "of March" not in shown and "Also from the sources: [2]" in shown, shown
 
 
 def test_sources_show_whatever_tradecraft_fields_exist() -> None:

@@ -219,8 +219,9 @@ def _wraps(line: str, next_line: str | None, width: int) -> bool:
     """Does `line` run on into `next_line` (one paragraph, hard-wrapped)?
 
     Yes when the next line starts in lower case, or when `line` ends mid-sentence and fills the
-    wrap width (the next line's first word would not have fitted on it). A heading or the last
-    line of a paragraph stops short, and a bullet or a blank line starts something new.
+    wrap width (the next line's first word would not have fitted on it) and the next line starts
+    with a word. A heading or the last line of a paragraph stops short, and a bullet or a blank
+    line starts something new.
     """
     if next_line is None or not next_line.strip() or _BULLET.match(next_line) \
             or _MD_HEADING.match(next_line):
@@ -228,6 +229,8 @@ def _wraps(line: str, next_line: str | None, width: int) -> bool:
     following = next_line.strip()
     if following[0].islower():
         return True
+    if not (following[0].isalnum() or following[0] in "\"'“‘(["):
+        return False  # a table row, a rule, a quoted e-mail line: not running text
     stripped = line.rstrip()
     if not width or _ENDS_SENTENCE.search(stripped):
         return False

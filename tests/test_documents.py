@@ -176,3 +176,16 @@ def test_plain_text_title_line_with_windows_line_ends(tmp_path: Path):
     assert [" ".join(s.text.split()) for s in doc.sentences] == [
         "The convoy left at dawn.", "It reached Aden by noon."]
     assert all(raw[s.start:s.end] == s.text for s in doc.sentences)
+
+
+def test_plain_text_table_rows_are_not_joined(tmp_path: Path):
+    """Rows of a plain-text table in a wrapped file fill the width without a final stop; they
+    do not run on into each other as wrapped prose does."""
+    rows = ["| Ship            | Flag     | Hit on         | Damage reported            |",
+            "| Rubymar         | Belize   | 18 February    | sank after two weeks       |",
+            "| True Confidence | Barbados | 6 March        | three crew killed          |"]
+    path = tmp_path / "ships.txt"
+    path.write_text("Ships hit in the Red Sea this year were listed by the monitor below.\n\n"
+                    + "\n".join(rows) + "\n", encoding="utf-8")
+    doc = load_document(path)
+    assert [s.text for s in doc.sentences][-3:] == rows

@@ -37,10 +37,13 @@ class Settings:
     max_file_mb: float = 20.0
     max_question_chars: int = 2000
     chunk_tokens: int = 200
-    # The learned reader (rag/reader/): "off" (the default: retrieval and rules alone, which
-    # still score better on the project suite, see README), "on" for the shipped model, or a
-    # model folder made by `python -m rag train-reader`.
-    reader_path: str = "off"
+    # The learned reader (rag/reader/): "on" (the default: the shipped model ranks, picks values
+    # and citations), "off" (retrieval and rules alone), or a model folder made by
+    # `python -m rag train-reader`.
+    reader_path: str = "on"
+    # Abstain when the reader's best probability is below its card's threshold. Off by default:
+    # end to end on validation it cost more answerable questions than it saved (README).
+    reader_abstains: bool = False
     # Answer rules switched off (names in rag/rules.py): for `python -m rag eval --ablation`
     # and for trying a deployment without one.
     rules_off: frozenset[str] = frozenset()
@@ -149,9 +152,9 @@ def _bool(env: dict[str, str], name: str) -> bool:
 
 
 def _reader_path(env: dict[str, str]) -> str:
-    """SITREP_READER: "off" (default), "on" (the shipped reader) or a folder holding
+    """SITREP_READER: "on" (default: the shipped reader), "off" or a folder holding
     reader.onnx or reader-int8.onnx."""
-    value = env.get("SITREP_READER", "") or "off"
+    value = env.get("SITREP_READER", "") or "on"
     if value not in ("off", "on") and not Path(value).is_dir():
         raise ConfigError(f"SITREP_READER={value!r} is not a folder; point it at a folder "
                           "made by `python -m rag train-reader`, or set it to on or off")
@@ -211,6 +214,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         max_question_chars=_number(env, "SITREP_MAX_QUESTION_CHARS", 2000, 10, 100_000),
         chunk_tokens=_number(env, "SITREP_CHUNK_TOKENS", 200, 32, 256),
         reader_path=_reader_path(env),
+        reader_abstains=_bool(env, "SITREP_READER_ABSTAIN"),
         rules_off=_rules_off(env),
         cors_origins=_origins(env),
         api_tokens=_credentials(env, "SITREP_API_TOKENS", 16),

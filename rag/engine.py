@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -196,6 +196,8 @@ class Engine:
         if reader is None or not candidates:
             return None
         calibration = reader.calibration
+        if not self.settings.reader_abstains:
+            calibration = replace(calibration, threshold=0.0)
         read = candidates[:calibration.read_top]
         for cand, reading in zip(read, reader.read(question, [c.text for c in read])):
             cand.reader = reading.probability

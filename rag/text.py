@@ -6,6 +6,7 @@ All functions are pure: text in, tokens or values out.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.,][0-9]{3})*(?:\.[0-9]+)?|[a-z0-9]+")
@@ -53,8 +54,17 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
+def fold_accents(text: str) -> str:
+    """`text` without combining accents: "Möngke" → "Mongke", "Céloron" → "Celoron"."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(ch))
+
+
 def normalize(text: str) -> str:
-    """Lower-case, with typographic quotes folded to ASCII."""
+    """Lower-case, with typographic quotes folded to ASCII and accents dropped (a question
+    typed as "Mongke" must match "Möngke")."""
+    if not text.isascii():
+        text = fold_accents(text)
     return (text.lower().replace("’", "'").replace("‘", "'").replace("“", '"')
             .replace("”", '"').replace("–", "-").replace("—", "-"))
 

@@ -122,15 +122,27 @@ def test_no_value_when_the_sentence_does_not_answer(question: str, text: str):
 @pytest.mark.parametrize("question, text, reason", [
     ("Who was the first mayor of Velmar?", "Joachim Reyes is the mayor of Velmar.",
      "which was the first"),
-    ("What did China's foreign ministry say about the visit?",
-     "China is monitoring the alliance, concerned about the visit.", "quote"),
-    ("How much will a single ticket on Line 4 cost?",
-     "Line 4 will cost 2.3 billion euros.", "cost of"),
-    ("How did Zelenskyy respond to the KCNA statement?",
-     "KCNA declared that Zelenskyy was a war provoker.", "responded"),
+    ("How many people died in the 1911 strike?", "The strike of 1912 lasted 58 days.",
+     "does not mention 1911"),
+    ("When did Kessler Jovanic open the quay?", "Anna Berg opened the quay in 1702.",
+     "do not mention Kessler Jovanic"),
+    ("How many soldiers have been killed?", "About 12,000 soldiers were deployed.",
+     "figure for “killed”"),
 ])
 def test_checks_that_refuse_an_answer(question: str, text: str, reason: str):
     assert reason in unanswered_because(analyse(question), sentence(text), text, None)
+
+
+@pytest.mark.parametrize("question, text", [
+    # a question drops the accents its source keeps
+    ("When did Mongke Khan become Great Khan?",
+     "Möngke Khan succeeded Güyük as Great Khan in 1251."),
+    # "10 million" is one value written as two words
+    ("What was the combined wealth of the 10 Million dollar millionaires in 2008?",
+     "The combined wealth of the 10 million dollar millionaires grew to $41 trillion in 2008."),
+])
+def test_checks_do_not_refuse_what_the_evidence_says(question: str, text: str):
+    assert unanswered_because(analyse(question), sentence(text), text, None) == ""
 
 
 def test_ordinal_used_as_a_verb_is_no_ordinal():
@@ -152,35 +164,6 @@ def test_it_is_the_thing_the_last_question_asked_about():
                {"role": "assistant", "content": "North Korea signed a mutual defense agreement "
                                                 "during Putin’s visit to Pyongyang [1]."}]
     assert resolve_followup("what has it led to?", history) == "what has the agreement led to?"
-
-
-def _paid_and_also() -> tuple[Candidate, Candidate]:
-    """A closer sentence that says nothing more, and a farther one that adds ("also")."""
-    paid = sentence("Fenn was paid 3,000 silver thalers for the design.")
-    also = sentence("The canal was designed by Fenn, who also supervised the construction of "
-                    "the first stone quay.")
-    paid.id, paid.score, paid.dense, paid.coverage = "a", 0.47, 0.53, 0.33
-    also.id, also.score, also.dense, also.coverage = "b", 0.39, 0.40, 0.33
-    return paid, also
-
-
-def test_what_else_prefers_the_sentence_that_adds_something():
-    paid, also = _paid_and_also()
-    answer = compose(analyse("what else did Fenn build?"), [paid, also])
-    assert not answer.abstained and answer.evidence[0].candidate is also
-
-
-def test_yes_no_question_is_answered_by_what_is_said_of_its_predicate():
-    topic = sentence("The relationship between Moscow and Pyongyang increases the potential "
-                     "for regional conflict.")
-    verdict = sentence("This alliance is no longer merely transactional but has evolved into a "
-                       "strategic partnership.")
-    topic.id, topic.score, topic.dense, topic.coverage = "a", 0.63, 0.68, 0.41
-    verdict.id, verdict.score, verdict.dense, verdict.coverage = "b", 0.46, 0.50, 0.20
-    topic.title = verdict.title = "Moscow and Pyongyang"  # the document names both
-    answer = compose(analyse("Is the Moscow-Pyongyang relationship still purely transactional?"),
-                     [topic, verdict])
-    assert not answer.abstained and answer.evidence[0].candidate is verdict
 
 
 def test_batched_entities_match_one_at_a_time():
@@ -225,12 +208,14 @@ def test_spelled_out_numbers_are_numbers_but_one_is_not():
 
 
 def test_a_rule_switched_off_no_longer_decides():
-    paid, also = _paid_and_also()
-    answer = compose(analyse("what else did Fenn build?"), [paid, also],
-                     off=frozenset({"what_else"}))
-    assert not answer.abstained and answer.evidence[0].candidate is paid
+    mayor = sentence("Joachim Reyes is the mayor of Velmar.")
+    mayor.score, mayor.dense, mayor.coverage = 0.8, 0.7, 0.8
+    question = analyse("Who was the first mayor of Velmar?")
+    assert compose(question, [mayor]).abstained
+    answer = compose(question, [mayor], off=frozenset({"ordinal"}))
+    assert not answer.abstained and answer.evidence[0].value == "Joachim Reyes"
     with pytest.raises(ValueError, match="no such answer rule: whatever"):
-        compose(analyse("what else did Fenn build?"), [paid, also], off=frozenset({"whatever"}))
+        compose(question, [mayor], off=frozenset({"whatever"}))
 
 
 def test_every_named_rule_is_one_the_answerer_can_switch_off():
@@ -240,7 +225,8 @@ def test_every_named_rule_is_one_the_answerer_can_switch_off():
 
 
 def test_unknown_rule_names_are_a_configuration_error():
-    assert load_settings({"SITREP_RULES_OFF": "quote, causal"}).rules_off == {"quote", "causal"}
+    assert load_settings({"SITREP_RULES_OFF": "ordinal, neighbours"}).rules_off == \
+        {"ordinal", "neighbours"}
     with pytest.raises(ConfigError, match="names no rule quotes"):
         load_settings({"SITREP_RULES_OFF": "quotes"})
 
@@ -261,3 +247,24 @@ def test_with_the_reader_a_description_cites_what_it_rates_highly():
     alone = compose(info, [best, noise, weak], calibration=calibration,
                     off=frozenset({"reader_citations"}))
     assert [e.candidate for e in alone.evidence] == [best]
+
+
+def test_with_the_reader_a_figure_also_cites_what_it_rates_highly():
+    """A typed question cites the sentence giving the value and, as support without a value of
+    its own, a sentence the reader rates at least half as high (`reader_support`)."""
+    figure = sentence("About 12,000 North Korean troops are involved in the conflict.")
+    support = sentence("Pyongyang has sent soldiers to fight alongside Russian forces.")
+    noise = sentence("The talks were held in a government guest house.")
+    for n, (cand, score, reader) in enumerate(((figure, 0.9, 0.8), (support, 0.3, 0.6),
+                                               (noise, 0.35, 0.05))):
+        cand.id, cand.score, cand.reader = str(n), score, reader
+        cand.dense, cand.coverage = 0.6, 0.5
+    info = analyse("How many troops were sent to the war?")
+    calibration = Calibration(weight=0.5, threshold=0.0)
+    answer = compose(info, [figure, noise, support], calibration=calibration)
+    assert [e.candidate for e in answer.evidence] == [figure, support]
+    assert answer.evidence[0].value == "About 12,000 North Korean troops"
+    assert answer.evidence[1].value == "" and not answer.conflict
+    alone = compose(info, [figure, noise, support], calibration=calibration,
+                    off=frozenset({"reader_support"}))
+    assert [e.candidate for e in alone.evidence] == [figure]

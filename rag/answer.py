@@ -10,8 +10,8 @@ not in a cited sentence.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -21,7 +21,7 @@ from rag.question import QuestionInfo, counted_word
 from rag.reader.model import Calibration
 from rag.rules import RULES
 from rag.sentence_table import Candidate, SentenceTable
-from rag.spans import NAME, answer_span
+from rag.spans import NAME, answer_span, can_be_type
 from rag.text import numbers_in, stem, stems, words
 
 MAX_CITATIONS = 3
@@ -212,7 +212,14 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
     if typed:
         nlp.prime([c.text for c in pool])
     spans = {c.id: answer_span(info, c, table.block_text(c.doc_id, c.idx) if table else "")
-             or _reader_span(c, calibration) for c in pool} if typed else {}
+             for c in pool} if typed else {}
+    # Where no rule finds a value of the asked type, the reader's span stands in.
+    misfits = set()
+    for c in pool if typed else ():
+        if spans[c.id] is None:
+            spans[c.id] = _reader_span(c, calibration)
+            if spans[c.id] and not can_be_type(spans[c.id][0], info.qtype):
+                misfits.add(c.id)
 
     asked_measures = _measure_stems(info.text) if on("measure_mismatch") else set()
 
@@ -255,6 +262,11 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
         return _abstain(info, pool[0], "nothing in the sources is close to the question")
     if calibration is not None and max(c.reader for c in pool) < calibration.threshold:
         return _abstain(info, pool[0], "the reader finds no sentence that answers it")
+    if top.id in misfits and on("reader_value_type"):
+        # The reader's phrase is no value of the asked type ("The hermit kingdom signed an
+        # agreement" for "when?"): the sentence itself is the answer, not a mislabelled value.
+        return compose(replace(info, qtype="description"), candidates, table, embedder,
+                       calibration, min_similarity, off)
     if typed and (not spans.get(top.id) or top.score < 0.6 * pool[0].score):
         return _abstain(info, pool[0], f"no {info.qtype} in the closest evidence")
     if info.qtype == "number" and on("counts_other_thing") and spans[top.id][2] < 3 and \
@@ -272,7 +284,9 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
     vouched = on("reader_support") if typed else on("reader_citations")
     reader_floor = max(calibration.threshold, READER_CITE_SHARE * top.reader) \
         if calibration is not None and vouched else None
-    evidence = _select(info, top, ranked, spans, embedder, on("rival_value"), reader_floor)
+    weight = calibration.weight if calibration is not None else 0.0
+    evidence = _select(info, top, ranked, spans, embedder, on("rival_value"), reader_floor,
+                       lambda c: c.score - weight * c.reader)
     if not typed:
         evidence[0].value = _reader_phrase(top, calibration)
     conflict = len({e.key for e in evidence if e.key}) > 1
@@ -376,13 +390,16 @@ def _says_same_event(info: QuestionInfo, top: Candidate, other: Candidate) -> bo
 def _select(info: QuestionInfo, top: Candidate, ranked: list[Candidate],
             spans: dict[str, tuple[str, str, int] | None],
             embedder: Embedder | None, rivals: bool = True,
-            reader_floor: float | None = None) -> list[Evidence]:
+            reader_floor: float | None = None,
+            retrieval: Callable[[Candidate], float] = lambda c: c.score) -> list[Evidence]:
     """The top sentence, the best rival value from another document, then corroboration.
 
     A rival is a sentence of another document that gives a different value of the same kind
     for the same words of the question: the two are shown side by side, never merged
     (unless `rivals` is False). With `reader_floor`, a sentence the reader rates at least that
-    high is cited whatever its retrieval score.
+    high is cited whatever its retrieval score. Rivals and corroboration are weighed by
+    `retrieval` (the score before the reader's share): a rival the reader was never asked to
+    read still stands beside the value it contradicts.
     """
     def evidence(c: Candidate) -> Evidence:
         span = spans.get(c.id)
@@ -393,7 +410,8 @@ def _select(info: QuestionInfo, top: Candidate, ranked: list[Candidate],
     if first.key and rivals:
         rival = next((e for e in map(evidence, ranked[1:])
                       if e.key and e.key != first.key and e.candidate.doc_id != top.doc_id
-                      and e.fit >= min(first.fit, 1) and e.candidate.score >= 0.5 * top.score
+                      and e.fit >= min(first.fit, 1)
+                      and retrieval(e.candidate) >= 0.5 * retrieval(top)
                       and e.candidate.dense >= 0.6 * top.dense
                       and _same_kind(first, e, embedder)
                       and (not _is_year(e.key) or _says_same_event(info, top, e.candidate))),
@@ -404,15 +422,16 @@ def _select(info: QuestionInfo, top: Candidate, ranked: list[Candidate],
         if len(chosen) >= MAX_CITATIONS:
             break
         read_well = reader_floor is not None and cand.reader >= reader_floor
-        if not read_well and (cand.score < 0.8 * top.score or cand.coverage < 0.6 * top.coverage):
+        if not read_well and (retrieval(cand) < 0.8 * retrieval(top)
+                              or cand.coverage < 0.6 * top.coverage):
             continue
         if any(cand.text == e.candidate.text for e in chosen):
             continue
         ev = evidence(cand)
         if spans and (not ev.key or ev.key not in {e.key for e in chosen}):
-            if not read_well:
+            if not read_well or cand.dense < 0.6 * top.dense:
                 continue  # a typed question cites further only sentences giving a shown value
-            ev = Evidence(cand)  # …or ones the reader rates as answering: support, no value
+            ev = Evidence(cand)  # …or close ones the reader rates as answering: no value
         chosen.append(ev)
     return chosen
 

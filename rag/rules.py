@@ -21,5 +21,6 @@ RULES: dict[str, str] = {
     "measure_asked": "abstain when the asked measure is not what the evidence gives",
     "reader_citations": "reader on, descriptions: also cite sentences the reader rates highly",
     "reader_support": "reader on, typed: also cite sentences the reader rates highly (no value)",
+    "reader_value_type": "a reader value unlike the asked figure, date or time: cite the sentence",
     "rival_value": "show a different value of the same kind from another document beside it",
 }

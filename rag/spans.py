@@ -252,6 +252,28 @@ def _acronym_span(text: str, question: str) -> tuple[str, str, int] | None:
     return None
 
 
+# What any answer to "when" holds: a digit, a month or weekday, a season, "century", "ago" …
+_WHEN_WORDS = re.compile(r"\d|\b(?:" + _MONTH[3:-1] + r"|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|"
+                         r"Sun)day|spring|summer|autumn|fall|winter|century|centuries|decade|"
+                         r"ago|today|yesterday|tomorrow|dawn|dusk|noon|midnight|morning|"
+                         r"evening|night)", re.I)
+
+
+def can_be_type(value: str, qtype: str) -> bool:
+    """False when `value` cannot answer a question of `qtype` at all: a count without a
+    figure or quantity word, a date or time without a digit, month, season or the like. Loose on
+    purpose ("the 12th century", "several", "66 million years ago" pass); other types pass."""
+    if qtype == "number":
+        return bool(numbers_in(value) or _COUNT_WORDS.search(value) or _QUANTITY.search(value))
+    if qtype in ("date", "time"):
+        return bool(_WHEN_WORDS.search(value))
+    return True
+
+
+_QUANTITY = re.compile(r"\b(?:few|several|dozens?|single|half|twice|double|triple|many|much|"
+                       r"hundreds?|thousands?|millions?|billions?|none|no|all|most|some)\b", re.I)
+
+
 def answer_span(info: QuestionInfo, cand: Candidate,
                 context: str = "") -> tuple[str, str, int] | None:
     """The value a sentence gives for what the question asks, or None if it gives none.

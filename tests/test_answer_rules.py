@@ -268,3 +268,46 @@ def test_with_the_reader_a_figure_also_cites_what_it_rates_highly():
     alone = compose(info, [figure, noise, support], calibration=calibration,
                     off=frozenset({"reader_support"}))
     assert [e.candidate for e in alone.evidence] == [figure]
+
+
+@pytest.mark.parametrize("value, qtype, fits", [
+    ("1281", "date", True), ("the 12th century", "date", True),
+    ("66 million years ago", "date", True), ("The hermit kingdom signed", "date", False),
+    ("several", "number", True), ("four frigates", "number", True),
+    ("Economic and health issues", "number", False), ("2:40 a.m.", "time", True),
+    ("cnidarians", "person", True),  # names are not checked: answers are often lower case
+])
+def test_a_value_can_be_of_the_asked_type_or_not(value: str, qtype: str, fits: bool):
+    from rag.spans import can_be_type
+
+    assert can_be_type(value, qtype) is fits
+
+
+def test_a_reader_phrase_that_is_no_date_gives_the_sentence_not_a_false_value():
+    text = ("The hermit kingdom signed a mutual defense agreement during Putin's visit to "
+            "Pyongyang.")
+    visit = sentence(text)
+    visit.score, visit.dense, visit.coverage, visit.reader = 0.9, 0.7, 0.8, 0.6
+    visit.answer = (0, text.index(" during"))  # the reader's span: no date at all
+    info = analyse("When did the agreement get signed?")
+    calibration = Calibration(weight=0.5, threshold=0.0)
+    answer = compose(info, [visit], calibration=calibration)
+    assert not answer.abstained and answer.bluf.endswith(f"{text} [1]")  # the whole sentence
+    mislabelled = compose(info, [visit], calibration=calibration,
+                          off=frozenset({"reader_value_type"}))
+    assert mislabelled.bluf == "**The hermit kingdom signed a mutual defense agreement** [1]"
+
+
+def test_a_rival_value_stands_beside_one_the_reader_lifted():
+    """Retrieval weighs the rival: the reader's share of the top sentence's score (it read only
+    that one) does not push the other document's figure out of the answer."""
+    top = sentence("The reservoir holds about 3.8 billion cubic metres of water.")
+    rival = sentence("The reservoir's capacity is 4.2 billion cubic metres.")
+    top.id, top.doc_id, rival.id, rival.doc_id = "a", "review", "b", "overview"
+    for cand, score in ((top, 0.6), (rival, 0.5)):
+        cand.score, cand.dense, cand.coverage = score, 0.7, 0.8
+    top.reader = 0.9
+    top.score += 0.5 * top.reader  # fused as the engine does: 1.05 against the rival's 0.5
+    answer = compose(analyse("How much water does the reservoir hold?"), [top, rival],
+                     calibration=Calibration(weight=0.5, threshold=0.0))
+    assert answer.conflict and [e.candidate for e in answer.evidence] == [top, rival]

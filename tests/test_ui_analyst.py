@@ -92,10 +92,10 @@ def test_grade_a_plain_text_document_in_the_library(chromium: Browser, site) -> 
 
     page.get_by_role("tab", name="Library").click()
     page.get_by_text("Source and grade of a document").click()
-    choose(page, "Document to grade", "Kessling Traffic (kessling-traffic.txt)")
+    choose(page, "Document to grade", "Harbour traffic report (kessling-traffic.txt)")
     form = page.locator("#sitrep-grades")
     status = page.locator("#sitrep-grades-status")
-    expect(status).to_contain_text("Editing Kessling Traffic")  # its current values loaded
+    expect(status).to_contain_text("Editing Harbour traffic report")  # its current values loaded
     form.get_by_label("Source (publisher)").fill("Kessling Port Authority")
     date = form.get_by_label("Date")
     date.fill("2025-13-40")  # refused: the form keeps what was typed
@@ -107,8 +107,8 @@ def test_grade_a_plain_text_document_in_the_library(chromium: Browser, site) -> 
     assert not (root / "index" / FILE_NAME).exists()  # nothing written
     date.fill("2025-03-14")
     form.get_by_role("button", name="Save source and grade").click()
-    expect(status).to_contain_text("Saved for Kessling Traffic")
-    row = page.locator("#sitrep-library").get_by_role("row", name=re.compile("^Kessling Traffic"))
+    expect(status).to_contain_text("Saved for Harbour traffic report")
+    row = page.locator("#sitrep-library").get_by_role("row", name=re.compile("^Harbour traffic report"))
     for shown in ("Kessling Port Authority", "2025-03-14", "B2"):
         expect(row).to_contain_text(shown)
     snap(page, "grades")
@@ -141,14 +141,14 @@ def test_upload_shows_each_file_and_keeps_the_table(chromium: Browser, site,
         files.append(str(path))
     page.get_by_role("tab", name="Library").click()
     table = page.locator("#sitrep-library")
-    expect(table).to_contain_text("Kessling Traffic")
+    expect(table).to_contain_text("Harbour traffic report")
     page.locator("#sitrep-upload input[type=file]").set_input_files(files)
     status = page.locator("#sitrep-library-status")
     expect(status).to_contain_text("Adding 2 files")
     for n in range(2):
         expect(status).to_contain_text(f"convoy-{n}.md")
     expect(table).to_be_visible()  # no progress overlay over the table
-    expect(table).to_contain_text("Kessling Traffic")
+    expect(table).to_contain_text("Harbour traffic report")
     expect(page.get_by_text("0.0%")).to_have_count(0)
     expect(status).to_contain_text("Added convoy-0.md, convoy-1.md", timeout=120_000)
     expect(table).to_contain_text("Convoy 1")

@@ -186,43 +186,71 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
 
     `table` gives each sentence its paragraph and each document its vocabulary; `embedder`
     gives word vectors for near-synonyms. Without them the checks fall back to the sentence.
-    `calibration`, when the reader has read the candidates (`Candidate.reader`), says below
-    which probability nothing answers the question. Rules named in `off` (see rag.rules)
-    are not applied.
+    `calibration`, when the reader has read the candidates (`Candidate.reader`), says how its
+    probability joined the score and below which probability nothing answers the question.
+    Rules named in `off` (see rag.rules) are not applied.
     """
     unknown = off - RULES.keys()
     if unknown:
         raise ValueError(f"no such answer rule: {', '.join(sorted(unknown))}")
-
-    def on(rule: str) -> bool:
-        return rule not in off
-
     if not candidates:
         return Composition(True, "The sources do not cover this: the index has no documents.",
                            reason="empty index")
-
-    def context(c: Candidate) -> str:
-        block = table.block_text(c.doc_id, c.idx) if table is not None else ""
-        return " ".join((c.title, c.section, block or c.text))
-
     typed = info.qtype in TYPED
     pool = candidates[:15]
-    if (typed or info.qtype == "reason") and table is not None and on("neighbours"):
+    if (typed or info.qtype == "reason") and table is not None and "neighbours" not in off:
         pool += _neighbours(pool[:3], pool, table)
-    if typed:
-        nlp.prime([c.text for c in pool])
+    spans, misfits = _values(info, pool, table, calibration) if typed else ({}, set())
+    ranked = _rank(info, pool, spans, off)
+    top = ranked[0]
+    if top.id in misfits and "reader_value_type" not in off:
+        # The reader's phrase is no value of the asked type ("The hermit kingdom signed an
+        # agreement" for "when?"): the sentence itself is the answer, not a mislabelled value.
+        return compose(replace(info, qtype="description"), candidates, table, embedder,
+                       calibration, min_similarity, off)
+    refused = _refusal(info, pool, top, spans, table, embedder, calibration, min_similarity, off)
+    if refused:
+        return _abstain(info, *refused)
+    # With the reader on, also cite what it rates highly: for a typed question as support
+    # without a value of its own, for a description as further evidence.
+    vouched = "reader_support" not in off if typed else "reader_citations" not in off
+    reader_floor = max(calibration.threshold, READER_CITE_SHARE * top.reader) \
+        if calibration is not None and vouched else None
+    weight = calibration.weight if calibration is not None else 0.0
+    evidence = _select(info, top, ranked, spans, embedder, "rival_value" not in off,
+                       reader_floor, lambda c: c.score - weight * c.reader)
+    if not typed:
+        evidence[0].value = _reader_phrase(top, calibration)
+    conflict = len({e.key for e in evidence if e.key}) > 1
+    grades = {e.candidate.doc_id: tradecraft.grade_label(
+        table.docs.get(e.candidate.doc_id, {}).get("metadata") if table is not None else None)
+        for e in evidence}
+    return Composition(False, _bluf(evidence, conflict, grades), evidence, conflict)
+
+
+def _values(info: QuestionInfo, pool: list[Candidate], table: SentenceTable | None,
+            calibration: Calibration | None) -> tuple[dict[str, tuple[str, str, int] | None],
+                                                      set[str]]:
+    """Each candidate's value for a typed question (by id), and the ids whose value is the
+    reader's phrase although it cannot be of the asked type."""
+    nlp.prime([c.text for c in pool])
     spans = {c.id: answer_span(info, c, table.block_text(c.doc_id, c.idx) if table else "")
-             for c in pool} if typed else {}
-    # Where no rule finds a value of the asked type, the reader's span stands in.
+             for c in pool}
     misfits = set()
-    for c in pool if typed else ():
-        if spans[c.id] is None:
+    for c in pool:
+        if spans[c.id] is None:  # where no rule finds a value, the reader's span stands in
             spans[c.id] = _reader_span(c, calibration)
             if spans[c.id] and not can_be_type(spans[c.id][0], info.qtype):
                 misfits.add(c.id)
+    return spans, misfits
 
-    asked_measures = _measure_stems(info.text) if on("measure_mismatch") else set()
 
+def _rank(info: QuestionInfo, pool: list[Candidate],
+          spans: dict[str, tuple[str, str, int] | None], off: frozenset[str]) -> list[Candidate]:
+    """`pool` best first: the score with the ranking rules' bonuses; a typed question's
+    candidates without a value go last."""
+    typed = info.qtype in TYPED
+    asked_measures = _measure_stems(info.text) if "measure_mismatch" not in off else set()
     asked_stems = {stem(w) for w in info.words}
 
     def said(c: Candidate) -> set[str]:
@@ -234,66 +262,53 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
     focus = {stem(w) for w in info.words if w not in GENERIC} - topic
 
     def ranking(c: Candidate) -> float:
-        bonus = 0.0
-        if typed and focus and on("focus_words"):
-            bonus += 0.15 * len(focus & set(stems(c.text))) / len(focus)
         if not typed:
-            if on("says_more") and c.score >= 0.9 * pool[0].score and said(c) > said(pool[0]):
+            bonus = 0.0
+            if "says_more" not in off and c.score >= 0.9 * pool[0].score and \
+                    said(c) > said(pool[0]):
                 # Of two close sentences, the one that says more of what was asked answers
                 # it: "largest private employer" over "largest employer".
                 bonus += 0.05
             # A description is a paraphrase more often than a keyword match: "grateful … for"
             # is answered by "expressed gratitude … for".
-            return c.score + bonus + (0.1 * c.dense if on("dense_bonus") else 0.0)
-        span = spans.get(c.id)
+            return c.score + bonus + (0.1 * c.dense if "dense_bonus" not in off else 0.0)
+        bonus = 0.15 * len(focus & set(stems(c.text))) / len(focus) \
+            if focus and "focus_words" not in off else 0.0
         if asked_measures and not _measure_stems(c.text) & asked_measures:
             bonus -= 0.15
+        span = spans.get(c.id)
         return c.score + bonus + (0.08 + 0.1 * span[2] if span else -1.0)
 
-    ranked = sorted(pool, key=lambda c: -ranking(c))
-    top = ranked[0]
+    return sorted(pool, key=lambda c: -ranking(c))
+
+
+def _refusal(info: QuestionInfo, pool: list[Candidate], top: Candidate,
+             spans: dict[str, tuple[str, str, int] | None], table: SentenceTable | None,
+             embedder: Embedder | None, calibration: Calibration | None,
+             min_similarity: float, off: frozenset[str]) -> tuple[Candidate | None, str] | None:
+    """Why the sources do not answer, with the closest evidence to point at (None: they may)."""
     letters = [ch for ch in info.text if ch.isalpha()]
     if letters and sum(ch.isascii() for ch in letters) < 0.5 * len(letters):
         # The model and the keyword index are English; a question in another script would
         # match on noise, so say so instead of guessing.
-        return _abstain(info, None, "the question is not in English, the language the "
-                                       "sources are indexed in")
-    if pool[0].dense < min_similarity and pool[0].coverage < 0.5 and on("far_evidence"):
-        return _abstain(info, pool[0], "nothing in the sources is close to the question")
+        return None, "the question is not in English, the language the sources are indexed in"
+    if pool[0].dense < min_similarity and pool[0].coverage < 0.5 and "far_evidence" not in off:
+        return pool[0], "nothing in the sources is close to the question"
     if calibration is not None and max(c.reader for c in pool) < calibration.threshold:
-        return _abstain(info, pool[0], "the reader finds no sentence that answers it")
-    if top.id in misfits and on("reader_value_type"):
-        # The reader's phrase is no value of the asked type ("The hermit kingdom signed an
-        # agreement" for "when?"): the sentence itself is the answer, not a mislabelled value.
-        return compose(replace(info, qtype="description"), candidates, table, embedder,
-                       calibration, min_similarity, off)
-    if typed and (not spans.get(top.id) or top.score < 0.6 * pool[0].score):
-        return _abstain(info, pool[0], f"no {info.qtype} in the closest evidence")
-    if info.qtype == "number" and on("counts_other_thing") and spans[top.id][2] < 3 and \
-            _counts_other_thing(counted_word(info.text), context(top), embedder):
-        return _abstain(info, top, f"the sources give no count of {counted_word(info.text)}")
+        return pool[0], "the reader finds no sentence that answers it"
+    if info.qtype in TYPED and (not spans.get(top.id) or top.score < 0.6 * pool[0].score):
+        return pool[0], f"no {info.qtype} in the closest evidence"
+    block = table.block_text(top.doc_id, top.idx) if table is not None else ""
+    context = " ".join((top.title, top.section, block or top.text))
+    if info.qtype == "number" and "counts_other_thing" not in off and spans[top.id][2] < 3 \
+            and _counts_other_thing(counted_word(info.text), context, embedder):
+        return top, f"the sources give no count of {counted_word(info.text)}"
     doc_vocab = table.docs.get(top.doc_id, {}).get("vocab") if table is not None else None
     # Six sentences back reach the paragraph before, where a quote's occasion is often set
     # ("The flood of 1927 …" then "… the mayor told the council a week after the flood").
     window = table.window_text(top.doc_id, top.idx, before=6) if table is not None else ""
-    why = unanswered_because(info, top, context(top) + " " + window, doc_vocab, embedder, off)
-    if why:
-        return _abstain(info, top, why)
-    # With the reader on, also cite what it rates highly: for a typed question as support
-    # without a value of its own, for a description as further evidence.
-    vouched = on("reader_support") if typed else on("reader_citations")
-    reader_floor = max(calibration.threshold, READER_CITE_SHARE * top.reader) \
-        if calibration is not None and vouched else None
-    weight = calibration.weight if calibration is not None else 0.0
-    evidence = _select(info, top, ranked, spans, embedder, on("rival_value"), reader_floor,
-                       lambda c: c.score - weight * c.reader)
-    if not typed:
-        evidence[0].value = _reader_phrase(top, calibration)
-    conflict = len({e.key for e in evidence if e.key}) > 1
-    grades = {e.candidate.doc_id: tradecraft.grade_label(
-        table.docs.get(e.candidate.doc_id, {}).get("metadata") if table is not None else None)
-        for e in evidence}
-    return Composition(False, _bluf(evidence, conflict, grades), evidence, conflict)
+    why = unanswered_because(info, top, context + " " + window, doc_vocab, embedder, off)
+    return (top, why) if why else None
 
 
 def _reader_value(c: Candidate, calibration: Calibration | None) -> str:

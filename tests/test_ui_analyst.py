@@ -108,7 +108,8 @@ def test_grade_a_plain_text_document_in_the_library(chromium: Browser, site) -> 
     date.fill("2025-03-14")
     form.get_by_role("button", name="Save source and grade").click()
     expect(status).to_contain_text("Saved for Harbour traffic report")
-    row = page.locator("#sitrep-library").get_by_role("row", name=re.compile("^Harbour traffic report"))
+    row = page.locator("#sitrep-library").get_by_role(
+        "row", name=re.compile("^Harbour traffic report"))
     for shown in ("Kessling Port Authority", "2025-03-14", "B2"):
         expect(row).to_contain_text(shown)
     snap(page, "grades")

@@ -37,7 +37,20 @@ THRESHOLDS: dict[str, tuple[str, float]] = {
 # the day a target is met, the test fails until its entry here is removed). Each miss also has a
 # regression floor, its measured value 0.03 worse, that the suite enforces: declared misses may
 # not get worse. Never raise a floor above the measured value or lower a threshold here.
-KNOWN_MISSES: dict[str, tuple[float, str]] = {}
+# Keys: a metric (the whole suite), "docs:<metric>" (the docs question set alone) or
+# "gap:<metric>" (how far docs and fixture stand apart; its floor is a ceiling).
+_READER = ("declared 1 Dec 2026 when the learned reader became the default: it raised held-out "
+           "figures (600 val.jsonl: answer accuracy 0.644 -> 0.759, evidence 0.762 -> 0.901; "
+           "newsval 0.42 -> 0.47) and lowered this suite, whose rules were found on it; ")
+KNOWN_MISSES: dict[str, tuple[float, str]] = {
+    "answer_accuracy": (0.833, _READER + "measured 0.864"),
+    "evidence_recall": (0.897, _READER + "measured 0.927"),
+    "abstention_accuracy": (0.866, _READER + "measured 0.897"),
+    "abstention_recall": (0.598, _READER + "measured 0.629"),
+    "docs:answer_accuracy": (0.830, _READER + "measured 0.860"),
+    "docs:abstention_accuracy": (0.822, _READER + "measured 0.852"),
+    "gap:abstention_accuracy": (0.106, _READER + "measured 0.076 apart"),
+}
 
 
 @dataclass

@@ -92,13 +92,18 @@ def _inert(text: str) -> str:
 
 
 def _print_answer(answer: dict[str, Any]) -> None:
-    print(_inert(answer["answer"]))
-    if answer["citations"]:
+    """The answer, then its sources: each quote once, in the numbered source list (the text
+    without the evidence lines that only repeat a quote, as the chat shows it; `--json` keeps
+    the answer object's text as it is)."""
+    from rag.ui_render import place, quoted, screen_answer, tidy_quotes
+
+    citations = answer["citations"]
+    print(_inert(tidy_quotes(screen_answer(answer["answer"], citations))))
+    if citations:
         print()
-    for c in answer["citations"]:
+    for c in citations:
         where = f"{c['source']}:{c['start']}-{c['end']}"
-        print(_inert(f"[{c['n']}] “{c['sentence']}” — {c['title']}"
-                     f"{' · ' + c['section'] if c['section'] else ''} ({where})"))
+        print(_inert(f"[{c['n']}] {quoted(c['sentence'])} — {' · '.join(place(c))} ({where})"))
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:

@@ -65,18 +65,24 @@ def place(citation: dict[str, Any]) -> list[str]:
 
 
 def screen_answer(answer_markdown: str, citations: list[dict[str, Any]]) -> str:
-    """The answer as the chat shows it: the bottom line, any other lines (conflicts, the
-    confidence line) and markers, without the evidence lines that only quote a cited sentence
-    (`- “sentence” — title [n]`): those quotes live on the source cards. Markers whose line
-    went are kept on a "Sources: [2] [3]" line so every source stays one click away. The API
-    and CLI answer text is unchanged; this is for the screen only. A sentence hard-wrapped in
-    its file keeps its line break in the answer; here it is one line, so its line goes too."""
-    sentences = set()
+    """The answer as the chat (and the CLI's text output, and the clipboard) shows it beside
+    its sources: the bottom line, any other lines (conflicts, the confidence line) and
+    markers, without the quotes of cited sentences, which live on the source cards (the
+    sources list): the evidence lines that only quote one (`- “sentence” — title [n]`) go,
+    a bottom line "**value** — sentence [1]" keeps "**value** [1]", and "Closest related
+    evidence …: “sentence” [1]" keeps its marker. A bottom line that is a sentence itself
+    stays (it is the answer). Markers whose line went are kept on an "Also from the sources:
+    [2] [3]" line so every source stays one click away. The answer object's text is
+    unchanged; this is for showing it only. A sentence hard-wrapped in its file keeps its line
+    break in the answer; here it is one line, so its line goes too."""
+    sentences, whole = set(), set()
     for c in citations:
         sentence = str(c.get("sentence") or "")
         if "\n" in sentence:
             answer_markdown = answer_markdown.replace(sentence, " ".join(sentence.split()))
             sentence = " ".join(sentence.split())
+        if sentence:
+            whole.add(sentence)
         sentences.add(sentence.lstrip(_OPENING_QUOTES))
     sentences.discard("")
     kept, dropped = [], []
@@ -85,8 +91,10 @@ def screen_answer(answer_markdown: str, citations: list[dict[str, Any]]) -> str:
         if bullet.startswith("- ") and any(bullet[2:].lstrip(_OPENING_QUOTES).startswith(s)
                                            for s in sentences):
             dropped += _MARKER.findall(line)
-        else:
-            kept.append(line)
+            continue
+        for sentence in whole:
+            line = line.replace(f" — {sentence} [", " [").replace(f"“{sentence}” [", "[")
+        kept.append(line)
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
     missing = [n for n in dict.fromkeys(dropped) if f"[{n}]" not in text]
     if missing:
@@ -166,8 +174,9 @@ def document_html(citation: dict[str, Any], text: str | None,
 
 
 def copy_text(answer_markdown: str, citations: list[dict[str, Any]]) -> str:
-    """Plain text for the clipboard: the answer, then every source with where it comes from."""
-    lines = [tidy_quotes(answer_markdown.strip())]
+    """Plain text for the clipboard: the answer, then every source with where it comes from,
+    each quote once (in the source list: `screen_answer`)."""
+    lines = [tidy_quotes(screen_answer(answer_markdown.strip(), citations))]
     if citations:
         lines += ["", "Sources:"]
         for c in citations:

@@ -55,6 +55,19 @@ def test_ask_json(workdir: Path):
     assert obj["citations"][0]["source"] == "docs/russia-north-korea.txt"
 
 
+def test_ask_text_quotes_each_sentence_once(workdir: Path):
+    """The human-readable answer: the bottom line and confidence, then the numbered sources,
+    each quote once (in the source list); --json keeps the answer text as it is."""
+    for question in ("how many troops?", "What is the capital of France?"):
+        result = run(["ask", question, "--index", "idx"], workdir)
+        assert result.returncode == 0, result.stderr
+        listed = [line for line in result.stdout.splitlines() if line.startswith("[")]
+        assert listed and all("(docs/russia-north-korea.txt:" in line for line in listed)
+        for line in listed:
+            sentence = line.split("“", 1)[1].split("”")[0]
+            assert result.stdout.count(sentence) == 1, result.stdout
+
+
 def test_ask_batch_one_line_per_input(workdir: Path):
     lines = [{"id": "a", "question": "how many troops?", "ignored": 1},
              {"id": 7, "question": "What did he thank them for?",

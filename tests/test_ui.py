@@ -472,6 +472,22 @@ def test_screen_answer_drops_the_line_of_a_hard_wrapped_sentence() -> None:
     assert "of March" not in shown and "Also from the sources: [2]" in shown, shown
 
 
+def test_screen_answer_keeps_markers_where_a_quote_goes() -> None:
+    """Each quote once (issue 15): a bottom line "**value** — sentence [1]" and the closest
+    evidence of an abstention keep their markers, not the quote the source card shows; a
+    bottom line that is the sentence itself stays (it is the answer)."""
+    said = "Houthi forces have struck nine merchant ships."
+    valued = screen_answer(f"**Nine ships** — {said} [1]\n\nConfidence: low.",
+                           [{"n": 1, "sentence": said}])
+    assert valued == "**Nine ships** [1]\n\nConfidence: low.", valued
+    closest = screen_answer("The sources do not say.\n\nClosest related evidence (it does not "
+                            f"answer the question): “{said}” [1]", [{"n": 1, "sentence": said}])
+    assert said not in closest and closest.endswith("question): [1]"), closest
+    assert screen_answer(f"{said} [1]", [{"n": 1, "sentence": said}]) == f"{said} [1]"
+    copied = copy_text(f"**Nine** [1]\n\n- “{said}” — Monitor [1]", [{"n": 1, "sentence": said}])
+    assert copied.count(said) == 1, copied  # the clipboard too: once, in the source list
+
+
 def test_sources_show_whatever_tradecraft_fields_exist() -> None:
     plain = sources_html([{"n": 1, "title": "A", "section": "S", "sentence": "x"}])
     assert "grade" not in plain and "[1]" in plain

@@ -185,6 +185,20 @@ def test_light_accent_and_default_api_base(page, sites):
     expect(page.locator(".msg.bot").last).to_contain_text("12,000", timeout=60_000)
 
 
+def test_each_quote_once_when_the_widget_abstains(page, sites):
+    """An abstention's closest evidence is quoted in the Sources list only; its [1] stays."""
+    page.goto(sites[1])
+    page.get_by_role("button", name="Open Ask Sitrep").click()
+    ask(page, "What is the capital of France?")
+    answer = page.locator(".msg.bot.abstained").last
+    expect(answer).to_contain_text("The sources do not say", timeout=60_000)
+    for item in answer.locator(".sources li").all_inner_texts():
+        quote = item.split("“", 1)[-1].split("”", 1)[0].strip()
+        assert quote and answer.inner_text().count(quote) == 1, answer.inner_text()
+    expect(answer.locator("p").get_by_role("button", name=re.compile(r"^Source 1: "))) \
+        .to_have_count(1)
+
+
 def test_disallowed_origin_is_refused(page, sites):
     page.goto(sites[2])
     page.get_by_role("button", name="Open Ask Sitrep").click()

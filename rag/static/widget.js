@@ -133,6 +133,10 @@
     });
   }
 
+  function words(text) {
+    return String(text || "").toLowerCase().split(/[^\p{L}\p{N}]+/u).join(" ").trim();
+  }
+
   function sources(parent, citations) {
     if (!citations || !citations.length) return;
     var box = parent.appendChild(el("div", "sources"));
@@ -141,8 +145,12 @@
     citations.forEach(function (c) {
       var item = list.appendChild(el("li"));
       item.appendChild(marker(c.n, citations)).classList.add("n");
-      item.appendChild(document.createTextNode("\u201c" + c.sentence + "\u201d "));
-      var where = [c.title, c.section].filter(Boolean).join(" \u00b7 ");
+      // A sentence that opens with a quote mark of its own is not quoted again.
+      var own = /^\s*["'\u201c\u2018\u00ab\u201e\u201a\u2039]/.test(c.sentence);
+      item.appendChild(document.createTextNode(own ? c.sentence + " "
+                                                   : "\u201c" + c.sentence + "\u201d "));
+      var section = words(c.section) === words(c.title) ? "" : c.section;  // no title twice
+      var where = [c.title, section].filter(Boolean).join(" \u00b7 ");
       item.appendChild(el("span", "where", "\u2014 " + where));
     });
   }
@@ -248,13 +256,33 @@
     logBox.scrollTop = Math.max(0, node.offsetTop - logBox.offsetTop - 8);
   }
 
-  // The Sources list shows each cited sentence once, so drop the answer's evidence bullets
-  // that only repeat one (- “sentence” — title [n]); other bullets (conflicts) stay.
+  // The Sources list shows each cited sentence once, so the answer text loses its quotes
+  // (as rag.ui_render.screen_answer): evidence bullets that only repeat one
+  // (- “sentence” — title [n]) go, other bullets (conflicts) stay; "**value** — sentence [1]"
+  // and "…: “sentence” [1]" keep their markers. A sentence hard-wrapped in its file is one
+  // line here, so its bullet goes too.
   function withoutRepeats(text, citations) {
-    return String(text).split("\n").filter(function (line) {
-      return !(citations || []).some(function (c) {
-        return line.replace(/^\s+/, "").indexOf("- \u201c" + c.sentence + "\u201d") === 0;
+    var quotes = [];
+    text = String(text);
+    (citations || []).forEach(function (c) {
+      var sentence = String(c.sentence || "");
+      if (sentence.indexOf("\n") >= 0) {
+        var flat = sentence.trim().split(/\s+/).join(" ");
+        text = text.split(sentence).join(flat);
+        sentence = flat;
+      }
+      if (sentence) quotes.push(sentence);
+    });
+    return text.split("\n").filter(function (line) {
+      return !quotes.some(function (q) {
+        return line.replace(/^\s+/, "").indexOf("- \u201c" + q + "\u201d") === 0;
       });
+    }).map(function (line) {
+      quotes.forEach(function (q) {
+        line = line.split(" \u2014 " + q + " [").join(" [")
+          .split("\u201c" + q + "\u201d [").join("[");
+      });
+      return line;
     }).join("\n");
   }
 

@@ -3,7 +3,9 @@
 Routes: `POST /api/ask` (question + history → the answer object of the guide), `POST /api/brief`
 and `POST /api/brief/export` (a .docx or .md file), `GET /api/documents`,
 `GET /api/documents/{id}/text` (the text a document's citation offsets index),
-`PATCH /api/documents/{id}/metadata` (an editor sets publisher, date and grade), `GET /healthz`,
+`PATCH /api/documents/{id}/metadata` (an editor sets publisher, date and grade),
+`DELETE /api/documents/{id}/metadata` (an editor drops those edits: the file's values again),
+`GET /healthz`,
 `GET /widget.js`, and the OpenAPI schema at `/openapi.json`. Every error is JSON
 `{"error": "..."}`. The guards in `rag.guard` (log, CORS, size, auth, rate) wrap this app and
 whatever is mounted in it later (the Gradio UI). Each caller only ever sees the documents its
@@ -292,10 +294,27 @@ def build_api(engine: Engine, settings: Settings) -> FastAPI:
         """Set a document's publisher (`source`), `date`, `reliability` and `credibility`,
         kept beside the index across re-ingests and applied to its citations at once. Editors
         only: the rule that governs removal (SITREP_EDITOR_GROUPS with credentials,
-        SITREP_ALLOW_REMOVE=1 without)."""
+        SITREP_ALLOW_REMOVE=1 without). A null or empty value clears the file's value."""
+        request.state.log = {"metadata_edit": sorted(body.model_fields_set)}
+        return _change_metadata(doc_id, request, lambda: engine.index.edits.set(
+            doc_id, clean_edit(body.model_dump(include=body.model_fields_set))))
+
+    @app.delete("/api/documents/{doc_id}/metadata", response_model=DocumentOut, tags=["api"],
+                responses={**ERRORS, 403: {"model": Error, "description": "not an editor"},
+                           404: {"model": Error, "description": "no such document for this "
+                                 "caller"}})
+    def restore_metadata(doc_id: str, request: Request) -> JSONResponse:
+        """Drop the edits of a document's publisher, date and grade: its metadata is what its
+        file says again (the Library's "Restore original"), in its citations at once. Same
+        editors as PATCH; a document without edits is returned as it is."""
+        request.state.log = {"metadata_restore": True}
+        return _change_metadata(doc_id, request, lambda: engine.index.edits.clear(doc_id))
+
+    def _change_metadata(doc_id: str, request: Request, change) -> JSONResponse:
+        """Check the caller may see (404) and edit (403) the document, make the change (a
+        MetadataError is a 422) and answer with the document as it is now."""
         caller = _caller(request)
         record = next((r for r in access.visible(caller) if r.doc_id == doc_id), None)
-        request.state.log = {"metadata_edit": sorted(body.model_fields_set)}
         if record is None:
             return JSONResponse(status_code=404, content={"error": f"no document {doc_id[:64]!r}"})
         if not removal_allowed(caller, settings):
@@ -303,8 +322,7 @@ def build_api(engine: Engine, settings: Settings) -> FastAPI:
                 "error": "editing documents needs a group named in SITREP_EDITOR_GROUPS (or, "
                          "without credentials, SITREP_ALLOW_REMOVE=1)"})
         try:
-            engine.index.edits.set(doc_id, clean_edit(body.model_dump(
-                include=body.model_fields_set)))
+            change()
         except MetadataError as exc:
             return JSONResponse(status_code=422, content={"error": str(exc)})
         updated = next(r for r in access.visible(caller) if r.doc_id == doc_id)

@@ -10,7 +10,9 @@ whenever another process changed it, so every reader applies an edit at once.
 
 An edit overrides what the file itself says; an edited value of `None` clears the file's value
 (an analyst may withdraw a grade a page claimed). `clean_edit` validates input and raises
-`MetadataError` naming the field and what it accepts; nothing is written then.
+`MetadataError` naming the field and what it accepts; nothing is written then. `clear` drops a
+document's whole edit, so its file's own values count again (the Library's "Restore original",
+`DELETE /api/documents/{id}/metadata`).
 """
 
 from __future__ import annotations
@@ -174,6 +176,22 @@ class MetadataEdits:
             edits[doc_id] = merged
             self._write(edits)
         return dict(merged)
+
+    def clear(self, doc_id: str) -> bool:
+        """Remove a document's whole edit, so its metadata is what its file says again
+        ("Restore original", `DELETE /api/documents/{id}/metadata`); the file is rewritten
+        atomically, and left alone when the document had no edit. True if it had one."""
+        from filelock import FileLock
+
+        if not self.path.exists():
+            return False
+        with FileLock(str(self.path) + ".lock", timeout=10):
+            edits = self._read(strict=True)
+            if doc_id not in edits:
+                return False
+            del edits[doc_id]
+            self._write(edits)
+        return True
 
     def _read(self, strict: bool = False) -> dict[str, Edit]:
         try:

@@ -2,7 +2,8 @@
 reliability (A–F) and credibility (1–6), which HTML, text, Word and e-mail files cannot carry
 in front matter. Saved through `rag.doc_metadata` beside the index and applied to the
 document's citations at once; the same rule as removal decides who may edit
-(`rag.guard.removal_allowed`).
+(`rag.guard.removal_allowed`). *Restore original* drops a document's edits, so its citations
+carry what its file says again (`DELETE /api/documents/{id}/metadata` over the API).
 
 `grades_form(space, table)` builds the form inside the Library tab and wires it to the
 library `table` (its rows are refreshed after a save; its changes refresh the form's list).
@@ -54,7 +55,10 @@ def grades_form(space: Workspace, table: gr.Dataframe) -> None:
                                       choices=RELIABILITY_CHOICES, value="")
             credibility = gr.Dropdown(label="Credibility of the information",
                                       choices=CREDIBILITY_CHOICES, value="")
-        save = gr.Button("Save source and grade", variant="primary", size="sm")
+        with gr.Row():
+            save = gr.Button("Save source and grade", variant="primary", size="sm")
+            restore = gr.Button("Restore original", variant="secondary", size="sm",
+                                elem_id="sitrep-grade-restore")
         status = gr.Markdown(elem_id="sitrep-grades-status")
     fields = [source, date, reliability, credibility]
 
@@ -62,16 +66,20 @@ def grades_form(space: Workspace, table: gr.Dataframe) -> None:
         return gr.update(choices=document_choices(space.visible(request),
                                                   space.settings.docs_dir))
 
+    def values(metadata: dict[str, Any]) -> tuple[str, str, str, str]:
+        return (str(metadata.get("source") or ""), str(metadata.get("date") or ""),
+                str(metadata.get("reliability") or "").upper(),
+                str(metadata.get("credibility") or ""))
+
     def load(doc_id: str | None, request: gr.Request) -> tuple[Any, ...]:
         """The chosen document's current values into the form."""
         record = next((r for r in space.visible(request) if r.doc_id == doc_id), None)
         if record is None:
             return "", "", "", "", ""
-        metadata = record.metadata
-        return (str(metadata.get("source") or ""), str(metadata.get("date") or ""),
-                str(metadata.get("reliability") or "").upper(),
-                str(metadata.get("credibility") or ""),
-                f"Editing **{escape(record.title)}**: change the values and save.")
+        edited = " (edited here; *Restore original* goes back to what its file says)" \
+            if space.engine.index.edits.get(record.doc_id) else ""
+        return (*values(record.metadata),
+                f"Editing **{escape(record.title)}**{edited}: change the values and save.")
 
     def store(doc_id: str | None, publisher: str, when: str, letter: str, number: str,
               request: gr.Request) -> tuple[Any, str]:
@@ -91,6 +99,26 @@ def grades_form(space: Workspace, table: gr.Dataframe) -> None:
         return (library_rows(space.visible(request), space.settings.docs_dir),
                 f"Saved for **{escape(record.title)}**; its citations carry it from now on.")
 
+    def restore_original(doc_id: str | None, request: gr.Request) -> tuple[Any, ...]:
+        """Drop the document's edits (`MetadataEdits.clear`, as DELETE
+        /api/documents/{id}/metadata): the form and table show what its file says again."""
+        unchanged = (gr.skip(),) * 5
+        if not removal_allowed(space.caller(request), space.settings):
+            return *unchanged, f"⚠️ {NO_EDITING}"
+        if _current(space, doc_id, request) is None:
+            return *unchanged, f"⚠️ {PICK_FIRST}"
+        try:
+            had = space.engine.index.edits.clear(doc_id)
+        except MetadataError as exc:
+            return *unchanged, f"⚠️ Not restored: {escape(str(exc))}"
+        visible = space.visible(request)
+        record = next(r for r in visible if r.doc_id == doc_id)
+        said = ("Restored what its file says for" if had
+                else "Nothing to restore: no edits were saved for")
+        return (library_rows(visible, space.settings.docs_dir), *values(record.metadata),
+                f"{said} **{escape(record.title)}**; its citations carry it from now on.")
+
     table.change(fill_choices, None, picker, queue=False)
     picker.change(load, picker, [*fields, status], queue=False)
     save.click(store, [picker, *fields], [table, status], queue=False)
+    restore.click(restore_original, picker, [table, *fields, status], queue=False)

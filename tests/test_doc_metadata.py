@@ -140,6 +140,50 @@ def test_editing_follows_the_removal_rule_and_access(served):
     assert hidden not in index.edits.all()
 
 
+def test_restore_original_drops_the_edits_and_the_files_values_count_again(served):
+    """DELETE /api/documents/{id}/metadata (the Library's "Restore original"): the document's
+    edits go, its citations carry what its file says; PATCH's editors and access rules."""
+    server, _, index = served
+    target = doc_id(server, "strait.html")
+    assert call(server, "PATCH", f"/api/documents/{target}/metadata",
+                json={"source": "Gulf Shipping Daily", "reliability": "C",
+                      "credibility": 3}).status_code == 200
+    assert cited(server)[1]["grade"] == "C3"
+    refused = call(server, "DELETE", f"/api/documents/{target}/metadata", token=READER)
+    assert refused.status_code == 403 and index.edits.get(target)
+    hidden = next(r.doc_id for r in index.documents() if r.source.endswith("roster.md"))
+    assert call(server, "DELETE", f"/api/documents/{hidden}/metadata").status_code == 404
+    restored = call(server, "DELETE", f"/api/documents/{target}/metadata")
+    assert restored.status_code == 200, restored.text
+    file_metadata = next(r for r in index.documents() if r.doc_id == target).file_metadata
+    assert restored.json()["metadata"] == file_metadata
+    assert not {"source", "reliability", "credibility"} & set(file_metadata)
+    assert index.edits.get(target) == {} and target not in index.edits.all()
+    _, citation = cited(server)
+    assert (citation["grade"], citation["source_name"]) == ("ungraded", None)
+    again = call(server, "DELETE", f"/api/documents/{target}/metadata")  # nothing to drop
+    assert again.status_code == 200 and again.json()["metadata"] == file_metadata
+
+
+def test_clear_removes_one_documents_edit_and_leaves_the_others(tmp_path):
+    edits = MetadataEdits(tmp_path / FILE_NAME)
+    assert edits.clear("d1") is False and not edits.path.exists()  # no file: nothing written
+    edits.set("d1", clean_edit({"reliability": "a", "date": None}))
+    edits.set("d2", clean_edit({"source": "Agency"}))
+    other = MetadataEdits(tmp_path / FILE_NAME)
+    assert other.apply("d1", {"reliability": "C", "date": "2020"}) == {"reliability": "A"}
+    assert edits.clear("d1") is True
+    assert other.apply("d1", {"reliability": "C", "date": "2020"}) == {"reliability": "C",
+                                                                       "date": "2020"}
+    assert json.loads(edits.path.read_text()) == {"d2": {"source": "Agency"}}
+    written = edits.version()
+    assert edits.clear("d1") is False and edits.version() == written  # left alone
+    edits.path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(MetadataError, match="cannot read the edits file"):
+        edits.clear("d2")
+    assert edits.path.read_text(encoding="utf-8") == "{not json"
+
+
 def test_edits_file_is_written_atomically_and_a_broken_one_is_never_overwritten(tmp_path):
     edits = MetadataEdits(tmp_path / FILE_NAME)
     assert edits.apply("d1", {"title": "T", "reliability": "C"}) == {"title": "T",

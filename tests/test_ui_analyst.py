@@ -126,6 +126,19 @@ def test_grade_a_plain_text_document_in_the_library(chromium: Browser, site) -> 
     reply = page.locator("[data-testid=bot]").last
     expect(reply).to_contain_text("Kessling Port Authority, B2")
     expect(reply).not_to_contain_text(".txt")
+
+    # Restore original: the edits go, the form and the table show what the file says again.
+    page.get_by_role("tab", name="Library").click()
+    form.get_by_role("button", name="Restore original").click()
+    expect(status).to_contain_text("Restored what its file says for Harbour traffic report")
+    expect(form.get_by_label("Source (publisher)")).to_have_value("")
+    expect(form.get_by_label("Date")).to_have_value("")
+    expect(row).not_to_contain_text("Kessling Port Authority")
+    expect(row).not_to_contain_text("B2")
+    assert json.loads((root / "index" / FILE_NAME).read_text(encoding="utf-8")) == {}
+    page.get_by_role("tab", name="Chat").click()
+    ask(page, question)
+    expect(page.locator(".sitrep-cite", has_text="3,210").first).to_contain_text("ungraded")
     page.context.close()
 
 

@@ -247,31 +247,18 @@ def _values(info: QuestionInfo, pool: list[Candidate], table: SentenceTable | No
 
 def _rank(info: QuestionInfo, pool: list[Candidate],
           spans: dict[str, tuple[str, str, int] | None], off: frozenset[str]) -> list[Candidate]:
-    """`pool` best first: the score with the ranking rules' bonuses; a typed question's
-    candidates without a value go last."""
-    typed = info.qtype in TYPED
+    """`pool` best first. A description keeps the retrieval (and reader) order; a typed
+    question's candidates gain for the question's focus words and a value that fits, lose for
+    another measure than the one asked, and go last without a value."""
+    if info.qtype not in TYPED:
+        return list(pool)
     asked_measures = _measure_stems(info.text) if "measure_mismatch" not in off else set()
-    asked_stems = {stem(w) for w in info.words}
-
-    def said(c: Candidate) -> set[str]:
-        return asked_stems & set(stems(" ".join((c.title, c.section, c.text))))
-
     # Question words the closest documents' titles do not carry say what is asked about them:
     # "run" in "When did the Caldera measles campaign run?" asked of the campaign's report.
     topic = set(stems(" ".join(dict.fromkeys(c.title for c in pool[:5]))))
     focus = {stem(w) for w in info.words if w not in GENERIC} - topic
 
     def ranking(c: Candidate) -> float:
-        if not typed:
-            bonus = 0.0
-            if "says_more" not in off and c.score >= 0.9 * pool[0].score and \
-                    said(c) > said(pool[0]):
-                # Of two close sentences, the one that says more of what was asked answers
-                # it: "largest private employer" over "largest employer".
-                bonus += 0.05
-            # A description is a paraphrase more often than a keyword match: "grateful … for"
-            # is answered by "expressed gratitude … for".
-            return c.score + bonus + (0.1 * c.dense if "dense_bonus" not in off else 0.0)
         bonus = 0.15 * len(focus & set(stems(c.text))) / len(focus) \
             if focus and "focus_words" not in off else 0.0
         if asked_measures and not _measure_stems(c.text) & asked_measures:

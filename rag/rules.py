@@ -9,8 +9,6 @@ from __future__ import annotations
 # name → what the rule does (ranking bonuses, abstention checks, evidence selection).
 RULES: dict[str, str] = {
     "focus_words": "typed: favour sentences carrying the question words the top titles lack",
-    "says_more": "of two close sentences, favour the one saying more of the question",
-    "dense_bonus": "descriptions: favour paraphrase (dense similarity)",
     "measure_mismatch": "typed: penalise sentences without the measure asked (deaths, cost)",
     "neighbours": "typed and reason questions: weigh the sentences next to the best ones",
     "far_evidence": "abstain when no sentence is close to the question (dense and keywords)",

@@ -269,7 +269,8 @@ Candidates are the product's retrieval (dense + BM25 over the validation article
 - The reader's span in its best sentence holds a gold answer: {span_holds_answer}.
 - Abstention threshold {threshold} (reader probability), chosen for ≤ 7 % false abstention:
   unanswerable questions abstained on {abstention_on_unanswerable}, answerable
-  {false_abstention}.
+  {false_abstention}. The engine applies it only with `SITREP_READER_ABSTAIN=1`: end to end
+  (with the answer rules' own refusals) it cost more answerable questions than it saved.
 """
 
 

@@ -513,7 +513,7 @@ def _brief_tab(space: Workspace) -> None:
                                        placeholder="e.g. troops")
                     write = gr.Button("Write brief", variant="primary", scale=1)
                 with gr.Row():
-                    long = gr.Checkbox(label="Long version (more than one page)", scale=2)
+                    long = gr.Checkbox(label="Long version", scale=1)
                     word = gr.DownloadButton("Download Word (.docx)", visible=False, scale=1)
                     markdown = gr.DownloadButton("Download Markdown", visible=False, scale=1)
                 text = gr.Markdown(elem_id="sitrep-brief", container=True)

@@ -91,6 +91,8 @@ def test_every_line_is_cited_and_every_citation_used(which: str, request):
 def test_bluf_is_two_or_three_sentences_of_fact_not_opinion(article_brief: Brief,
                                                             article_long: Brief):
     assert 2 <= len(article_brief.bluf) <= 3
+    # The confidence line names the publication (here its title), never a file name.
+    assert "one source (Russia North Korea, ungraded)" in article_brief.confidence
     assert all(line.kind in ("reported_fact", "attributed_claim") for line in article_brief.bluf)
     assert all(line.kind in ("reported_fact", "attributed_claim")
                for line in _topic_lines(article_brief, "judgments"))

@@ -110,8 +110,8 @@ def test_widget_answers_with_numbered_citations_from_another_origin(page, sites)
     letter_spacing = answer.evaluate("node => getComputedStyle(node).letterSpacing")
     assert letter_spacing in ("normal", "0px")  # host `* {letter-spacing}` stays outside
     assert page.locator(".msg.user").last.inner_text() == "How many troops?"
-    if os.environ.get("SITREP_SCREENSHOT"):  # `SITREP_SCREENSHOT=path` refreshes the README's
-        page.screenshot(path=os.environ["SITREP_SCREENSHOT"])
+    if os.environ.get("SITREP_UPDATE_SCREENSHOTS") == "1":  # the README's picture
+        page.screenshot(path=str(ROOT / "tests" / "screenshots" / "widget.png"))
 
 
 def test_widget_is_keyboard_and_screen_reader_usable(page, sites):

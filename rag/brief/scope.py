@@ -135,12 +135,13 @@ class Scope:
         return self.table.docs.get(doc_id, {}).get("metadata") or {}
 
     def origin(self, doc_id: str) -> str:
-        """Who stands behind a document: its publication, else its file name."""
-        info = self.table.docs.get(doc_id, {})
-        return str(self.metadata(doc_id).get("source") or Path(info.get("source", doc_id)).name)
+        """Who stands behind a document, as a reader names it (as the chat's confidence line
+        does): its publication, else its title; its file name only when it has neither."""
+        return str(self.metadata(doc_id).get("source") or "") or self.title(doc_id)
 
     def title(self, doc_id: str) -> str:
-        return str(self.table.docs.get(doc_id, {}).get("title", "")) or self.origin(doc_id)
+        info = self.table.docs.get(doc_id, {})
+        return str(info.get("title", "")) or Path(info.get("source", doc_id)).name
 
 
 def pick(candidates: list[Sentence], count: int, taken: list[Sentence]) -> list[Sentence]:

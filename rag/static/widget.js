@@ -65,7 +65,7 @@
     ".sources{margin:8px 0 0;padding:8px 0 0;border-top:1px solid #d0d7de;font-size:12.5px;color:#424a53}" +
     ".sources h3{margin:0 0 4px;font:600 12.5px/1.3 inherit;font-family:inherit;color:#1b1f24}" +
     ".sources ol{margin:0;padding:0;list-style:none}.sources li{margin:0 0 6px}" +
-    ".n{display:inline-block;min-width:22px;font-weight:600;color:var(--accent-text)}" +
+    ".n{display:inline-block;min-width:22px;margin-right:4px;font-weight:600;color:var(--accent-text)}" +
     ".cite{font:inherit;font-weight:600;color:var(--accent-text);background:none;border:0;" +
     "padding:0 1px;cursor:pointer;text-decoration:underline dotted}" +
     ".cite:hover{text-decoration:underline}" +

@@ -60,6 +60,12 @@ _UNIT_CUES: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
     ))
 
 
+# A plural noun right after a figure's first word ("merchant" in "Nine merchant vessels"), and
+# words ending in s that are not one.
+_PLURAL_HEAD = re.compile(r"^[ \t]+([a-z][a-z-]*[a-rt-z]s)\b")
+_S_WORDS = frozenset("""was is has does its his hers ours yours theirs this thus as us always
+across perhaps plus unless less says remains stays seems appears means goes comes gets makes
+takes shows was whereas""".split())
 _FIGURE_RANGE = re.compile(r"\s*(?:to|–|-)\s*")  # what joins the two ends of a range
 _FIGURE_YEAR = re.compile(r"^\s*(?:in|by|as of|for)\s+(1[5-9]\d\d|20\d\d)\b")
 
@@ -99,6 +105,10 @@ def _number_span(cand: Candidate, question: str) -> tuple[str, str, int] | None:
         begin = qual.start() if qual else start
         tail = _UNIT_TAIL.match(text[end:])
         stop = end + (tail.end() if tail and not _is_function_word(tail.group(1)) else 0)
+        head = _PLURAL_HEAD.match(text[stop:]) if stop > end and \
+            not text[stop - 1:stop].lower().endswith("s") else None
+        if head and head.group(1).lower() not in _S_WORDS:
+            stop += head.end()  # "Nine merchant vessels": the counted noun after its modifier
         dated = _FIGURE_YEAR.match(text[stop:])
         if years and dated and float(dated.group(1)) not in years:
             continue  # "38,000 in 1850" is no answer for 1900

@@ -194,6 +194,9 @@ def test_entities_skip_the_tagger_and_lose_nothing():
     ("How many frigates will the navy add?", "The navy will add four frigates to the force.",
      "four frigates"),
     ("How many ships were hit?", "In all, 14 ships were hit in March.", "14 ships"),
+    ("How many ships were hit?", "Nine merchant vessels were hit in March.",
+     "Nine merchant vessels"),  # the counted noun after its modifier
+    ("How many were lost?", "Some 40 armoured vehicles was lost.", "Some 40 armoured vehicles"),
 ])
 def test_figures_keep_their_range_and_spelled_out_numbers_count(question, text, expected):
     assert value(question, text) == expected

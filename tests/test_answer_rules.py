@@ -234,14 +234,20 @@ def test_unknown_rule_names_are_a_configuration_error():
         load_settings({"SITREP_RULES_OFF": "quotes"})
 
 
-def test_with_the_reader_a_description_cites_what_it_rates_highly():
-    best = sentence("The alliance gives Pyongyang food and military assistance in return.")
-    weak = sentence("Moscow wants munitions and soldiers for the war.")  # low retrieval score
-    noise = sentence("The talks were held in a government guest house.")
-    for n, (cand, score, reader) in enumerate(((best, 0.9, 0.8), (weak, 0.3, 0.6),
-                                               (noise, 0.35, 0.05))):
+def _read(best: str, second: str) -> tuple[Candidate, Candidate, Candidate]:
+    """Three read candidates: `best` (retrieval 0.9, reader 0.8), `second` (a low retrieval
+    score 0.3 the reader rates 0.6) and noise (0.35, 0.05)."""
+    cands = (sentence(best), sentence(second),
+             sentence("The talks were held in a government guest house."))
+    for n, (cand, score, reader) in enumerate(zip(cands, (0.9, 0.3, 0.35), (0.8, 0.6, 0.05))):
         cand.id, cand.score, cand.reader = str(n), score, reader
         cand.dense, cand.coverage = 0.6, 0.5
+    return cands
+
+
+def test_with_the_reader_a_description_cites_what_it_rates_highly():
+    best, weak, noise = _read("The alliance gives Pyongyang food and military assistance in "
+                              "return.", "Moscow wants munitions and soldiers for the war.")
     info = analyse("What does each side get from the partnership?")
     calibration = Calibration(weight=0.5, threshold=0.2)
     answer = compose(info, [best, noise, weak], calibration=calibration)
@@ -255,13 +261,9 @@ def test_with_the_reader_a_description_cites_what_it_rates_highly():
 def test_with_the_reader_a_figure_also_cites_what_it_rates_highly():
     """A typed question cites the sentence giving the value and, as support without a value of
     its own, a sentence the reader rates at least half as high (`reader_support`)."""
-    figure = sentence("About 12,000 North Korean troops are involved in the conflict.")
-    support = sentence("Pyongyang has sent soldiers to fight alongside Russian forces.")
-    noise = sentence("The talks were held in a government guest house.")
-    for n, (cand, score, reader) in enumerate(((figure, 0.9, 0.8), (support, 0.3, 0.6),
-                                               (noise, 0.35, 0.05))):
-        cand.id, cand.score, cand.reader = str(n), score, reader
-        cand.dense, cand.coverage = 0.6, 0.5
+    figure, support, noise = _read("About 12,000 North Korean troops are involved in the "
+                                   "conflict.", "Pyongyang has sent soldiers to fight alongside "
+                                   "Russian forces.")
     info = analyse("How many troops were sent to the war?")
     calibration = Calibration(weight=0.5, threshold=0.0)
     answer = compose(info, [figure, noise, support], calibration=calibration)

@@ -91,6 +91,13 @@ def ask(page, question: str):
     page.get_by_label("Your question").press("Enter")
 
 
+def open_and_ask(page, url: str, question: str):
+    """Load the host page at `url`, open the widget and ask `question`."""
+    page.goto(url)
+    page.get_by_role("button", name="Open Ask Sitrep").click()
+    ask(page, question)
+
+
 def test_widget_answers_with_numbered_citations_from_another_origin(page, sites):
     page.goto(sites[1])
     launcher = page.get_by_role("button", name="Open Ask Sitrep")
@@ -137,9 +144,7 @@ def test_widget_is_keyboard_and_screen_reader_usable(page, sites):
 def test_citation_marker_opens_the_sentence_in_its_document(page, sites):
     """[n] in an answer is a button: it opens the document the API serves, the cited sentence
     marked by its offsets and scrolled into view inside the panel; Back (or Escape) returns."""
-    page.goto(sites[1])
-    page.get_by_role("button", name="Open Ask Sitrep").click()
-    ask(page, "How many troops?")
+    open_and_ask(page, sites[1], "How many troops?")
     answer = page.locator(".msg.bot").last
     expect(answer).to_contain_text("12,000", timeout=60_000)
     first = answer.locator("p").first.get_by_role("button", name=re.compile(r"^Source 1: "))
@@ -187,9 +192,7 @@ def test_light_accent_and_default_api_base(page, sites):
 
 def test_each_quote_once_when_the_widget_abstains(page, sites):
     """An abstention's closest evidence is quoted in the Sources list only; its [1] stays."""
-    page.goto(sites[1])
-    page.get_by_role("button", name="Open Ask Sitrep").click()
-    ask(page, "What is the capital of France?")
+    open_and_ask(page, sites[1], "What is the capital of France?")
     answer = page.locator(".msg.bot.abstained").last
     expect(answer).to_contain_text("The sources do not say", timeout=60_000)
     for item in answer.locator(".sources li").all_inner_texts():
@@ -200,9 +203,7 @@ def test_each_quote_once_when_the_widget_abstains(page, sites):
 
 
 def test_disallowed_origin_is_refused(page, sites):
-    page.goto(sites[2])
-    page.get_by_role("button", name="Open Ask Sitrep").click()
-    ask(page, "How many troops?")
+    open_and_ask(page, sites[2], "How many troops?")
     error = page.locator(".msg.error")
     expect(error).to_contain_text("Could not reach Sitrep", timeout=30_000)
     assert page.locator(".msg.bot").count() == 0
@@ -210,9 +211,7 @@ def test_disallowed_origin_is_refused(page, sites):
 
 
 def test_hostile_document_text_stays_inert(page, sites):
-    page.goto(sites[1])
-    page.get_by_role("button", name="Open Ask Sitrep").click()
-    ask(page, "What does the hostile memo read as its signature?")
+    open_and_ask(page, sites[1], "What does the hostile memo read as its signature?")
     answer = page.locator(".msg.bot").last
     expect(answer).to_contain_text("<script>", timeout=60_000)
     expect(answer).to_contain_text('<img src=x onerror="window.__pwned = 2; alert(1)">')

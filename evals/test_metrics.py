@@ -19,7 +19,8 @@ def _target(key: str, name: str = ""):
     KNOWN_MISSES is an expected failure (strict)."""
     if key in KNOWN_MISSES:
         return pytest.param(name or key, marks=pytest.mark.xfail(
-            strict=True, reason=f"target not reached: {KNOWN_MISSES[key][1]}"))
+            strict=True, raises=AssertionError,
+            reason=f"target not reached: {KNOWN_MISSES[key][1]}"))
     return name or key
 
 
@@ -38,6 +39,14 @@ def _declared(report: Report, key: str) -> tuple[float, str]:
         return abs(docs.value - fixture.value), "<="
     score = report.by_dataset["docs"][name] if kind == "docs" else report.scores[name]
     return score.value, THRESHOLDS[name][0]
+
+
+def test_every_declared_miss_names_a_target_test():
+    """A mistyped key would silently measure something else, or mark no test at all."""
+    for key in KNOWN_MISSES:
+        kind, _, name = key.rpartition(":")
+        assert kind in ("", "docs", "gap"), key
+        assert name in (GAP_METRICS if kind else THRESHOLDS), key
 
 
 def test_declared_misses_do_not_regress(report: Report):

@@ -206,16 +206,17 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
     if top.id in misfits and "reader_value_type" not in off:
         # The reader's phrase is no value of the asked type ("The hermit kingdom signed an
         # agreement" for "when?"): the sentence itself is the answer, not a mislabelled value.
-        return compose(replace(info, qtype="description"), candidates, table, embedder,
-                       calibration, min_similarity, off)
+        return _as_sentence(compose(replace(info, qtype="description"), candidates, table,
+                                    embedder, calibration, min_similarity, off))
     refused = _refusal(info, pool, top, spans, table, embedder, calibration, min_similarity, off)
     if refused:
         return _abstain(info, *refused)
     # With the reader on, also cite what it rates highly: for a typed question as support
     # without a value of its own, for a description as further evidence.
     vouched = "reader_support" not in off if typed else "reader_citations" not in off
+    # A top sentence the reader never read (reader 0) vouches for nothing.
     reader_floor = max(calibration.threshold, READER_CITE_SHARE * top.reader) \
-        if calibration is not None and vouched else None
+        if calibration is not None and vouched and top.reader > 0 else None
     weight = calibration.weight if calibration is not None else 0.0
     evidence = _select(info, top, ranked, spans, embedder, "rival_value" not in off,
                        reader_floor, lambda c: c.score - weight * c.reader)
@@ -226,6 +227,14 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
         table.docs.get(e.candidate.doc_id, {}).get("metadata") if table is not None else None)
         for e in evidence}
     return Composition(False, _bluf(evidence, conflict, grades), evidence, conflict)
+
+
+def _as_sentence(comp: Composition) -> Composition:
+    """`comp` with its bottom line the top sentence itself, without the reader's phrase."""
+    if comp.abstained or not comp.evidence or not comp.evidence[0].value:
+        return comp
+    comp.evidence[0].value = ""
+    return replace(comp, bluf=_bluf(comp.evidence, comp.conflict, {}))
 
 
 def _values(info: QuestionInfo, pool: list[Candidate], table: SentenceTable | None,
@@ -248,8 +257,10 @@ def _values(info: QuestionInfo, pool: list[Candidate], table: SentenceTable | No
 def _rank(info: QuestionInfo, pool: list[Candidate],
           spans: dict[str, tuple[str, str, int] | None], off: frozenset[str]) -> list[Candidate]:
     """`pool` best first. A description keeps the retrieval (and reader) order; a typed
-    question's candidates gain for the question's focus words and a value that fits, lose for
-    another measure than the one asked, and go last without a value."""
+    question's candidates gain for the question's focus words and a value that fits (the
+    reader's phrase counts, even one that cannot be of the asked type: ranking those as no
+    value cost 6 of 600 validation answers), lose for another measure than the one asked, and
+    go last without a value."""
     if info.qtype not in TYPED:
         return list(pool)
     asked_measures = _measure_stems(info.text) if "measure_mismatch" not in off else set()

@@ -60,12 +60,17 @@ _UNIT_CUES: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
     ))
 
 
-# A plural noun right after a figure's first word ("merchant" in "Nine merchant vessels"), and
-# words ending in s that are not one.
+# A word ending in s right after a figure's first word: "vessels" in "Nine merchant vessels".
 _PLURAL_HEAD = re.compile(r"^[ \t]+([a-z][a-z-]*[a-rt-z]s)\b")
-_S_WORDS = frozenset("""was is has does its his hers ours yours theirs this thus as us always
-across perhaps plus unless less says remains stays seems appears means goes comes gets makes
-takes shows was whereas""".split())
+_NOMINAL = frozenset("NN NNS NNP NNPS DT PRP$ JJ CD".split())
+
+
+def _plural_subject(text: str, start: int) -> bool:
+    """True when the word at `start` is a plural noun not followed by what a verb would take
+    ("vessels were hit", not "supports farmers" nor "handles claims": the small tagger calls
+    some verbs plural nouns, so the next word decides)."""
+    tag, after = nlp.tags_at(text, start)
+    return tag == "NNS" and after not in _NOMINAL
 _FIGURE_RANGE = re.compile(r"\s*(?:to|–|-)\s*")  # what joins the two ends of a range
 _FIGURE_YEAR = re.compile(r"^\s*(?:in|by|as of|for)\s+(1[5-9]\d\d|20\d\d)\b")
 
@@ -107,7 +112,7 @@ def _number_span(cand: Candidate, question: str) -> tuple[str, str, int] | None:
         stop = end + (tail.end() if tail and not _is_function_word(tail.group(1)) else 0)
         head = _PLURAL_HEAD.match(text[stop:]) if stop > end and \
             not text[stop - 1:stop].lower().endswith("s") else None
-        if head and head.group(1).lower() not in _S_WORDS:
+        if head and _plural_subject(text, stop + head.start(1)):
             stop += head.end()  # "Nine merchant vessels": the counted noun after its modifier
         dated = _FIGURE_YEAR.match(text[stop:])
         if years and dated and float(dated.group(1)) not in years:
@@ -263,10 +268,10 @@ def _acronym_span(text: str, question: str) -> tuple[str, str, int] | None:
 
 
 # What any answer to "when" holds: a digit, a month or weekday, a season, "century", "ago" …
-_WHEN_WORDS = re.compile(r"\d|\b(?:" + _MONTH[3:-1] + r"|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|"
-                         r"Sun)day|spring|summer|autumn|fall|winter|century|centuries|decade|"
+_WHEN_WORDS = re.compile(r"\d|\b" + _MONTH + r"\b|\b(?i:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|"
+                         r"Sun)days?|spring|summer|autumn|winter|century|centuries|decades?|"
                          r"ago|today|yesterday|tomorrow|dawn|dusk|noon|midnight|morning|"
-                         r"evening|night)", re.I)
+                         r"evening|night)\b")
 
 
 def can_be_type(value: str, qtype: str) -> bool:
@@ -280,8 +285,8 @@ def can_be_type(value: str, qtype: str) -> bool:
     return True
 
 
-_QUANTITY = re.compile(r"\b(?:few|several|dozens?|single|half|twice|double|triple|many|much|"
-                       r"hundreds?|thousands?|millions?|billions?|none|no|all|most|some)\b", re.I)
+_QUANTITY = re.compile(r"\b(?:few|several|dozens?|half|twice|double|triple|many|hundreds?|"
+                       r"thousands?|millions?|billions?|none)\b", re.I)
 
 
 def answer_span(info: QuestionInfo, cand: Candidate,

@@ -31,7 +31,7 @@ import numpy as np
 from rag.config import cache_root
 from rag.index import Index
 
-FORMAT = 1  # bump when the files below change meaning
+FORMAT = 2  # bump when the files below change meaning (2: words fold accents)
 STALE_TMP_S = 3600  # a half-written snapshot this old belongs to a process that died
 
 log = logging.getLogger(__name__)

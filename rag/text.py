@@ -54,9 +54,17 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
+# Latin letters with no decomposition into a base letter and an accent, and the ligatures PDFs
+# extract ("ﬁre").
+_UNACCENTED = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss", "đ": "d",
+                             "Đ": "D", "æ": "ae", "Æ": "Ae", "œ": "oe", "Œ": "Oe", "ı": "i",
+                             "ﬁ": "fi", "ﬂ": "fl", "ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl"})
+
+
 def fold_accents(text: str) -> str:
-    """`text` without combining accents: "Möngke" → "Mongke", "Céloron" → "Celoron"."""
-    return "".join(ch for ch in unicodedata.normalize("NFKD", text)
+    """`text` without accents: "Möngke" → "Mongke", "Łódź" → "Lodz", "Straße" → "Strasse".
+    Only accents go (NFD, not NFKD: "km²" and "½" stay as written)."""
+    return "".join(ch for ch in unicodedata.normalize("NFD", text.translate(_UNACCENTED))
                    if not unicodedata.combining(ch))
 
 

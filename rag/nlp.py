@@ -7,7 +7,6 @@ small model mislabels some names, so callers also accept near labels (PERSON ~ O
 from __future__ import annotations
 
 import sys
-import functools
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -91,17 +90,6 @@ def entities(text: str) -> tuple[Entity, ...]:
             _cache.move_to_end(text)
             return found
     return _remember(text, next(_ner([text])))
-
-
-@functools.lru_cache(maxsize=256)
-def tags_at(text: str, start: int) -> tuple[str, str]:
-    """The fine-grained POS tags (NNS, VBZ, …) of the word of `text` starting at `start` and of
-    the word after it ("" where there is none)."""
-    doc = pipeline()(text)
-    at = next((n for n, t in enumerate(doc) if t.idx == start), None)
-    if at is None:
-        return "", ""
-    return doc[at].tag_, doc[at + 1].tag_ if at + 1 < len(doc) else ""
 
 
 def prime(texts: list[str]) -> None:

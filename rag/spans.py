@@ -60,17 +60,6 @@ _UNIT_CUES: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
     ))
 
 
-# A word ending in s right after a figure's first word: "vessels" in "Nine merchant vessels".
-_PLURAL_HEAD = re.compile(r"^[ \t]+([a-z][a-z-]*[a-rt-z]s)\b")
-_NOMINAL = frozenset("NN NNS NNP NNPS DT PRP$ JJ CD".split())
-
-
-def _plural_subject(text: str, start: int) -> bool:
-    """True when the word at `start` is a plural noun not followed by what a verb would take
-    ("vessels were hit", not "supports farmers" nor "handles claims": the small tagger calls
-    some verbs plural nouns, so the next word decides)."""
-    tag, after = nlp.tags_at(text, start)
-    return tag == "NNS" and after not in _NOMINAL
 _FIGURE_RANGE = re.compile(r"\s*(?:to|–|-)\s*")  # what joins the two ends of a range
 _FIGURE_YEAR = re.compile(r"^\s*(?:in|by|as of|for)\s+(1[5-9]\d\d|20\d\d)\b")
 
@@ -110,10 +99,6 @@ def _number_span(cand: Candidate, question: str) -> tuple[str, str, int] | None:
         begin = qual.start() if qual else start
         tail = _UNIT_TAIL.match(text[end:])
         stop = end + (tail.end() if tail and not _is_function_word(tail.group(1)) else 0)
-        head = _PLURAL_HEAD.match(text[stop:]) if stop > end and \
-            not text[stop - 1:stop].lower().endswith("s") else None
-        if head and _plural_subject(text, stop + head.start(1)):
-            stop += head.end()  # "Nine merchant vessels": the counted noun after its modifier
         dated = _FIGURE_YEAR.match(text[stop:])
         if years and dated and float(dated.group(1)) not in years:
             continue  # "38,000 in 1850" is no answer for 1900

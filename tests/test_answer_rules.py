@@ -194,9 +194,6 @@ def test_entities_skip_the_tagger_and_lose_nothing():
     ("How many frigates will the navy add?", "The navy will add four frigates to the force.",
      "four frigates"),
     ("How many ships were hit?", "In all, 14 ships were hit in March.", "14 ships"),
-    ("How many ships were hit?", "Nine merchant vessels were hit in March.",
-     "Nine merchant vessels"),  # the counted noun after its modifier
-    ("How many were lost?", "Some 40 armoured vehicles was lost.", "Some 40 armoured vehicles"),
 ])
 def test_figures_keep_their_range_and_spelled_out_numbers_count(question, text, expected):
     assert value(question, text) == expected
@@ -328,14 +325,6 @@ def test_a_top_sentence_the_reader_never_read_vouches_for_nothing():
     answer = compose(analyse("How many troops were sent to the war?"), [figure, talks],
                      calibration=Calibration(weight=0.5, threshold=0.0))
     assert [e.candidate for e in answer.evidence] == [figure]
-
-
-@pytest.mark.parametrize("question, text, expected", [
-    ("How much is the fund?", "The $5 billion fund supports farmers.", "5 billion fund"),
-    ("How many staff?", "The agency's 300 staff handles claims.", "300 staff"),
-])
-def test_a_verb_after_a_figure_is_not_its_noun(question, text, expected):
-    assert value(question, text) == expected
 
 
 def test_words_fold_accents_and_ligatures_only():

@@ -214,9 +214,11 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
     # With the reader on, also cite what it rates highly: for a typed question as support
     # without a value of its own, for a description as further evidence.
     vouched = "reader_support" not in off if typed else "reader_citations" not in off
-    # A top sentence the reader never read (reader 0) vouches for nothing.
-    reader_floor = max(calibration.threshold, READER_CITE_SHARE * top.reader) \
-        if calibration is not None and vouched and top.reader > 0 else None
+    # Relative to the best sentence the reader read, which need not be the top one (a typed
+    # question ranks a sentence with a value first); none when it read nothing worth a share.
+    best_read = max(c.reader for c in pool)
+    reader_floor = max(calibration.threshold, READER_CITE_SHARE * best_read) \
+        if calibration is not None and vouched and best_read > 0 else None
     weight = calibration.weight if calibration is not None else 0.0
     evidence = _select(info, top, ranked, spans, embedder, "rival_value" not in off,
                        reader_floor, lambda c: c.score - weight * c.reader)

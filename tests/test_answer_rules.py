@@ -315,9 +315,9 @@ def test_a_rival_value_stands_beside_one_the_reader_lifted():
     assert answer.conflict and [e.candidate for e in answer.evidence] == [top, rival]
 
 
-def test_a_top_sentence_the_reader_never_read_vouches_for_nothing():
-    """Candidates past the ones read carry reader 0: no reader floor, so nothing is cited on
-    the reader's word (the retrieval filters apply)."""
+def test_sentences_the_reader_did_not_read_are_not_cited_on_its_word():
+    """Candidates past the ones read carry reader 0: with none read, there is no reader floor,
+    so nothing is cited on the reader's word (the retrieval filters apply)."""
     figure = sentence("About 12,000 North Korean troops are involved in the conflict.")
     talks = sentence("The talks were held in a government guest house.")
     for n, (cand, score) in enumerate(((figure, 0.9), (talks, 0.3))):

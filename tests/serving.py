@@ -11,11 +11,14 @@ from __future__ import annotations
 import functools
 import http.server
 import logging
+import os
 import shutil
 import socket
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -189,3 +192,31 @@ class LogCapture(logging.Handler):
 
     def __exit__(self, *exc) -> None:
         logging.getLogger().removeHandler(self)
+
+
+@contextmanager
+def serve_library(root: Path, extra: dict[str, str]) -> Iterator[str]:
+    """The app (UI and API) under a real server over a copy of docs/ in `root`/docs plus the
+    `extra` files (name → text), indexed; no rate limit (one browser does everything) and
+    removal on without sign-in (SITREP_ALLOW_REMOVE=1). Yields the server's URL."""
+    from app import create_app
+
+    from .conftest import DOCS, make_settings
+
+    docs_dir = root / "docs"
+    shutil.copytree(DOCS, docs_dir)
+    for name, text in extra.items():
+        (docs_dir / name).write_text(text, encoding="utf-8")
+    settings = make_settings(root / "index", docs_dir=docs_dir, rate_limit=0)
+    index = Index(settings)
+    assert not index.ingest([docs_dir]).errors
+    old = os.environ.get("SITREP_ALLOW_REMOVE")
+    os.environ["SITREP_ALLOW_REMOVE"] = "1"  # read when a removal is asked for
+    try:
+        with Server(create_app(settings, Engine(settings, index))) as server:
+            yield server.url
+    finally:
+        if old is None:
+            os.environ.pop("SITREP_ALLOW_REMOVE", None)
+        else:
+            os.environ["SITREP_ALLOW_REMOVE"] = old

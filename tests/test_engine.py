@@ -46,9 +46,9 @@ def test_no_date_is_made_up_when_the_sources_give_none(engine: Engine, docs_copy
     the closest sentence is shown as it stands (reader_value_type, which paid on validation),
     never a phrase of it passed off as the date."""
     answer = engine.ask("When did Putin visit Pyongyang?")
-    if not answer.abstained:
-        assert answer.citations[0].sentence in answer.bluf, answer.bluf
-        assert answer.value is None or answer.value["text"] in answer.citations[0].sentence
+    if not answer.abstained:  # the sentence as the bottom line, no value picked out of it
+        assert answer.bluf.startswith(answer.citations[0].sentence), answer.bluf
+        assert answer.value is None and "**" not in answer.bluf, answer.bluf
         _assert_exact(answer, docs_copy)
 
 

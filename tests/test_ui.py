@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -18,14 +17,13 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from rag.engine import Engine
 from rag.index import Index
 from rag.library import REMOVED_DIR, UPLOADS_DIR, add_files
 from rag.ui_render import (copy_text, document_html, escape, screen_answer, sources_html,
                             tidy_quotes)
 
-from .conftest import DOCS, ROOT, make_settings
-from .serving import Server
+from .conftest import ROOT, make_settings
+from .serving import serve_library
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 # Answers take well under a second, but 2 shared cores under load can stretch that a lot.
@@ -69,21 +67,9 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Site:
-    from app import create_app
-
     root = tmp_path_factory.mktemp("ui")
-    docs_dir = root / "docs"
-    shutil.copytree(DOCS, docs_dir)
-    (docs_dir / "nightjar.md").write_text(RESTRICTED, encoding="utf-8")
-    # One browser asks, uploads and removes for the whole module: no rate limit; removal is
-    # off without sign-in unless SITREP_ALLOW_REMOVE=1 (read when a removal is asked for).
-    settings = make_settings(root / "index", docs_dir=docs_dir, rate_limit=0)
-    index = Index(settings)
-    assert not index.ingest([docs_dir]).errors
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("SITREP_ALLOW_REMOVE", "1")
-        with Server(create_app(settings, Engine(settings, index))) as server:
-            yield Site(server.url, docs_dir)
+    with serve_library(root, {"nightjar.md": RESTRICTED}) as url:
+        yield Site(url, root / "docs")
 
 
 @pytest.fixture

@@ -10,18 +10,16 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from rag.doc_metadata import FILE_NAME
-from rag.engine import Engine
-from rag.index import Index
 
-from .conftest import DOCS, ROOT, make_settings
-from .serving import Server
+from .conftest import ROOT
+from .serving import serve_library
+from .test_ui import ask
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 expect.set_options(timeout=30_000)
@@ -37,19 +35,9 @@ Officials said two berths stayed closed for repairs until Friday.
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """The app over docs/ plus a plain-text report (no front matter: nothing graded)."""
-    from app import create_app
-
     root = tmp_path_factory.mktemp("analyst")
-    docs_dir = root / "docs"
-    shutil.copytree(DOCS, docs_dir)
-    (docs_dir / "kessling-traffic.txt").write_text(REPORT, encoding="utf-8")
-    settings = make_settings(root / "index", docs_dir=docs_dir, rate_limit=0)
-    index = Index(settings)
-    assert not index.ingest([docs_dir]).errors
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("SITREP_ALLOW_REMOVE", "1")  # without sign-in, editors only when enabled
-        with Server(create_app(settings, Engine(settings, index))) as server:
-            yield server.url, root
+    with serve_library(root, {"kessling-traffic.txt": REPORT}) as url:
+        yield url, root
 
 
 def open_page(chromium: Browser, url: str, width: int = 1360, height: int = 900) -> Page:
@@ -60,15 +48,6 @@ def open_page(chromium: Browser, url: str, width: int = 1360, height: int = 900)
     tab.set_default_timeout(30_000)
     tab.goto(url + "/")
     return tab
-
-
-def ask(page: Page, question: str) -> None:
-    replies = page.locator("[data-testid=bot]")
-    before = replies.count()
-    box = page.get_by_role("textbox", name="Question", exact=True)
-    box.fill(question)
-    box.press("Enter")
-    expect(replies).to_have_count(before + 1)
 
 
 def snap(page: Page, name: str) -> None:

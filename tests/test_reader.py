@@ -151,3 +151,23 @@ def test_a_bottom_line_value_stands_inside_its_citation(engine, question):
         text = Path(cited["source"]).read_text(encoding="utf-8")
         assert text[value["start"]:value["end"]] == value["text"]
         assert cited["start"] <= value["start"] < value["end"] <= cited["end"]
+
+
+@pytest.mark.integration
+def test_the_reader_abstains_only_when_configured(engine):
+    """SITREP_READER_ABSTAIN=1 keeps the card's threshold; by default the engine zeroes it (the
+    reader ranks and picks values, the answer rules alone refuse)."""
+    from dataclasses import replace
+
+    from rag.config import load_settings
+    from rag.engine import Engine
+
+    assert load_settings({}).reader_abstains is False
+    assert load_settings({"SITREP_READER_ABSTAIN": "1"}).reader_abstains is True
+    card = Reader.load().calibration.threshold
+    assert card > 0
+    question = "What did North Korea get in return?"
+    default = engine._read(question, engine.retriever.retrieve(question))
+    strict = Engine(replace(engine.settings, reader_abstains=True), engine.index)
+    configured = strict._read(question, strict.retriever.retrieve(question))
+    assert default.threshold == 0.0 and configured.threshold == card

@@ -14,14 +14,12 @@ import re
 from rag import nlp
 from rag.question import PERSONS, PLACES, QuestionInfo, counted_word
 from rag.sentence_table import Candidate
-from rag.text import content_words, normalize, numbers_in, stem, words
+from rag.text import COUNT_WORDS, YEAR, content_words, normalize, numbers_in, stem, words
 
 _QUALIFIER = re.compile(
     r"(?:\b(?:about|around|approximately|roughly|some|nearly|almost|more than|over|at least|"
     r"up to|less than|fewer than|an estimated|estimated|as many as|as few as|close to|"
     r"upwards of)\s+)$", re.I)
-_COUNT_WORDS = re.compile(r"\b(?:thousands|hundreds|dozens|millions|tens of thousands|several"
-                          r" thousand|a few thousand)\b", re.I)
 _UNIT_TAIL = re.compile(r"^\s*((?:[A-Z][\w’'.-]*\s+){0,3}(?:(?:cubic|square|metric|per)\s+)?"
                         r"(?:[a-z%][\w’'-]*))")
 _ROLE_HEAD = re.compile(r"((?:[A-Z][\w’'.-]*\s+){1,6})$")
@@ -31,14 +29,14 @@ _MONTH = (r"(?:January|February|March|April|May|June|July|August|September|Octob
 # older year after a preposition ("a grant of 1147": bare 1000–1499 are more often counts).
 _WHEN = re.compile(
     r"\b(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)days?|(?:\d{1,2}\s+)?" + _MONTH +
-    r"(?:\s+\d{1,2})?(?:,?\s+\d{4})?|1[5-9]\d\d|20\d\d|"
+    r"(?:\s+\d{1,2})?(?:,?\s+\d{4})?|" + YEAR + r"|"
     r"(?:(?<=in )|(?<=of )|(?<=by )|(?<=from )|(?<=since )|(?<=until )|(?<=after )|"
     r"(?<=before ))1[0-4]\d\d)\b")
 # "from 3 April to 30 June 2023": a date followed by the end of its range.
 _RANGE_END = re.compile(r"^\s*(?:to|until|till|through|and|–|-)\s+")
 _CLOCK = re.compile(r"\b(?:\d{1,2}(?:[.:]\d{2})?\s*(?:a\.m\.|p\.m\.|am\b|pm\b|o['’]clock)|noon|"
                     r"midnight|midday)", re.I)
-_DATE_HINT = re.compile(r"\b(?:1[5-9]\d\d|20\d\d|" + _MONTH + r")\b")
+_DATE_HINT = re.compile(r"\b(?:" + YEAR + "|" + _MONTH + r")\b")
 # Proper names: capitalised words, with the particles names carry ("Anselm de Corvin").
 NAME = re.compile(r"\b(?:[A-Z][a-z’'-]+|[A-Z]{2,})"
                   r"(?:[ \t]+(?:[A-Z][a-z’'-]+|[A-Z]{2,}|de|van|von|der|II|III|IV))+\b")
@@ -61,7 +59,7 @@ _UNIT_CUES: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
 
 
 _FIGURE_RANGE = re.compile(r"\s*(?:to|–|-)\s*")  # what joins the two ends of a range
-_FIGURE_YEAR = re.compile(r"^\s*(?:in|by|as of|for)\s+(1[5-9]\d\d|20\d\d)\b")
+_FIGURE_YEAR = re.compile(r"^\s*(?:in|by|as of|for)\s+(" + YEAR + r")\b")
 
 
 def _expected_units(question: str) -> frozenset[str]:
@@ -86,7 +84,7 @@ def _number_span(cand: Candidate, question: str) -> tuple[str, str, int] | None:
     best: tuple[str, str, int] | None = None
     spans = [(f"{v:g}", s, e) for v, s, e in numbers_in(text)
              if v not in qnums and not (_DATE_HINT.fullmatch(text[s:e]) and 1500 < v < 2100)]
-    spans += [(normalize(m.group(0)), m.start(), m.end()) for m in _COUNT_WORDS.finditer(text)]
+    spans += [(normalize(m.group(0)), m.start(), m.end()) for m in COUNT_WORDS.finditer(text)]
     years = {y for y in qnums if 1500 < y < 2100}
     ordered = sorted(spans, key=lambda x: x[1])
     for n, (key, start, end) in enumerate(ordered):
@@ -264,7 +262,7 @@ def can_be_type(value: str, qtype: str) -> bool:
     figure or quantity word, a date or time without a digit, month, season or the like. Loose on
     purpose ("the 12th century", "several", "66 million years ago" pass); other types pass."""
     if qtype == "number":
-        return bool(numbers_in(value) or _COUNT_WORDS.search(value) or _QUANTITY.search(value))
+        return bool(numbers_in(value) or COUNT_WORDS.search(value) or _QUANTITY.search(value))
     if qtype in ("date", "time"):
         return bool(_WHEN_WORDS.search(value))
     return True

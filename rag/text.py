@@ -1,4 +1,5 @@
-"""Lexical helpers shared by retrieval and answering: tokens, stems, stopwords, numbers.
+"""Lexical helpers shared by retrieval and answering: tokens, stems, stopwords, numbers,
+years and count words.
 
 All functions are pure: text in, tokens or values out.
 """
@@ -24,6 +25,15 @@ _SPELLED = re.compile(
     r"(?<![\w-])(" + "|".join(_TENS + _TEENS + _UNITS) + r")"
     r"(?:-(one|" + "|".join(_UNITS) + r"))?(?:\s+(hundred|thousand|million|billion))?(?![\w-])",
     re.I)
+
+# A year: four digits from 1500 to 2099 (bare earlier ones are more often counts; rag/spans.py
+# takes them as dates after a preposition, "a grant of 1147"). A pattern rather than a compiled
+# regex, so that larger patterns can embed it.
+YEAR = r"1[5-9]\d\d|20\d\d"
+# A count in words, no figure: "thousands", "tens of thousands", "several thousand". Longer
+# alternatives first, so "hundreds of thousands" is one count, not "hundreds".
+COUNT_WORDS = re.compile(r"\b(?:tens of thousands|hundreds of thousands|several thousand|"
+                         r"a few thousand|thousands|hundreds|dozens|millions)\b", re.I)
 
 STOPWORDS = frozenset("""
 a about above after again against all am an and any are aren't as at be because been before

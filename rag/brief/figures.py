@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from rag import tradecraft
 from rag.brief.scope import Scope, Sentence
-from rag.text import STOPWORDS, normalize, numbers_in, stem, stems
+from rag.text import COUNT_WORDS, STOPWORDS, YEAR, normalize, numbers_in, stem, stems
 
 SAME_THING = 0.4  # sentences giving rival figures for one thing are at least this close
 SAME_EVENT = 0.6  # two sentences this close (cosine) describe the same event
@@ -23,9 +23,7 @@ SAME_ACTION = 0.6  # two governing verbs this close (word vectors) describe the 
 RIVAL_RATIO = 1.4  # rival estimates of one quantity differ by less than this factor …
 ACTION_RATIO = 3.0  # … or by less than this when both count the same action ("hit"/"struck")
 RARE = 0.03  # a word in at most this share of the sentences (or in two) identifies a subject
-_YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
-_COUNT_WORDS = re.compile(r"\b(?:tens of thousands|hundreds of thousands|thousands|hundreds|"
-                          r"dozens|millions)\b", re.I)
+_YEAR = re.compile(r"\b(" + YEAR + r")\b")
 _FIGURE_LABELS = {"CARDINAL", "QUANTITY", "MONEY", "PERCENT"}
 _NOUNISH = ("JJ", "NN", "NNS", "NNP", "NNPS")
 _LIGHT_VERBS = {"be", "is", "are", "was", "were", "been", "being", "has", "have", "had",
@@ -52,7 +50,7 @@ class Figure:
 def figures(s: Sentence, doc) -> list[Figure]:
     """Figures in a parsed sentence, each with its qualifier, counted noun and verb."""
     spans = [(ent.start, ent.end, ent.label_) for ent in doc.ents if ent.label_ in _FIGURE_LABELS]
-    for match in _COUNT_WORDS.finditer(s.text):
+    for match in COUNT_WORDS.finditer(s.text):
         span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
         if span is not None and not any(a <= span.start < b for a, b, _ in spans):
             spans.append((span.start, span.end, "COUNT"))
@@ -60,7 +58,7 @@ def figures(s: Sentence, doc) -> list[Figure]:
     for first, end, label in spans:
         text = doc[first:end].text
         values = numbers_in(text)
-        if not values and not _COUNT_WORDS.search(text):
+        if not values and not COUNT_WORDS.search(text):
             continue
         unit, counted = "", None
         for _ in range(2):  # the measure ("cubic metres"), then "of" what ("of water")
@@ -78,7 +76,7 @@ def figures(s: Sentence, doc) -> list[Figure]:
             end += 1
         if not unit and label == "CARDINAL":
             continue  # a bare number ("Line 4") counts nothing a reader can use
-        key = f"{values[0][0]:g}" if values else normalize(_COUNT_WORDS.search(text).group(0))
+        key = f"{values[0][0]:g}" if values else normalize(COUNT_WORDS.search(text).group(0))
         found.append(Figure(doc[first:end].text.strip(" ,;:"), key, unit, label, s,
                             verb=_governing_verb(counted if counted is not None
                                                  else doc[first:end].root)))

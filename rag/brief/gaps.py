@@ -14,8 +14,10 @@ UNSTATED = re.compile(
     r"unconfirmed|disputed)|(?:is|are|was|were)\s+(?:not\s+known|unknown|unclear)|"
     r"could\s+not\s+(?:be\s+)?(?:independently\s+)?(?:verified|confirmed)|"
     r"did\s+not\s+(?:say|disclose|give)|declined\s+to\s+(?:say|comment|give))\b", re.I)
-_RELATIVE_TIME = re.compile(r"\b(?:recent|recently|latest|currently|this week|last week)\b",
-                            re.I)
+# Words that date an event only relative to when its document was written ("recently", "last
+# week"): without a publication date the reader cannot place it.
+_RELATIVE_TO_PUBLICATION = re.compile(
+    r"\b(?:recent|recently|latest|currently|this week|last week)\b", re.I)
 
 
 def stated_unknowns(sentences: list[Sentence], limit: int) -> list[Draft]:
@@ -31,7 +33,7 @@ def undated(documents: list[tuple[str, str, bool]], sentences: list[Sentence]) -
     out = []
     for doc_id, title, dated in documents:
         relative = [s for s in sentences
-                    if s.doc_id == doc_id and _RELATIVE_TIME.search(s.text)]
+                    if s.doc_id == doc_id and _RELATIVE_TO_PUBLICATION.search(s.text)]
         if not dated and relative:
             out.append(Draft(f"“{title}” has no publication date, so the “recent” events it "
                                 "reports cannot be placed in time.", relative[:2], "undated"))

@@ -146,15 +146,6 @@ class BenchReport:
 
 # ---- helpers --------------------------------------------------------------------------------
 
-def percentile(values: list[float], q: float) -> float:
-    """The q-th percentile (0..100) by nearest rank; 0.0 for no values."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
-    return ordered[rank]
-
-
 def peak_rss_mb() -> float:
     """This process's peak resident set size in MB (Linux reports KB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -334,6 +325,8 @@ def table_stage(index_dir: Path) -> None:
 
 def run_ask(index_dir: Path, questions: list[str], **env: str) -> AskResult:
     """Spawn the ask stage; time spawn → first answer; collect its warm latencies."""
+    from rag.evaluate.metrics import percentile
+
     qfile = index_dir.parent / f"{index_dir.name}-questions.json"
     qfile.write_text(json.dumps(questions))
     started = time.perf_counter()
@@ -386,6 +379,8 @@ def run_server_ask(index_dir: Path, questions: list[str], cache: Path) -> AskRes
 def run_http(index_dir: Path, questions: list[str], clients: int = HTTP_CLIENTS,
              per_client: int = HTTP_REQUESTS_PER_CLIENT) -> HttpResult:
     """Serve `python app.py` on a free port and post questions from `clients` threads."""
+    from rag.evaluate.metrics import percentile
+
     port = free_port()
     # The per-client rate limit would throttle a load test that comes from one address.
     env = _env(index_dir, SITREP_PORT=str(port), SITREP_RATE_LIMIT="0")

@@ -3,7 +3,7 @@
 Three signals are fused: dense search over sentence vectors and over chunk vectors (Chroma), and
 BM25 over sentences (bm25s, stemmed). The union is re-scored per sentence with its cosine
 similarity to the question, the IDF-weighted share of the question's words it contains, its
-chunk's similarity and its BM25 score.
+chunk's similarity and its BM25 score, weighted by `rag.tuning.FUSION`.
 
 The keyword index and sentence table (`rag.sentence_table`) live in this process, reloaded
 whenever the index's generation marker changes, so several processes sharing one Chroma server
@@ -25,6 +25,7 @@ from langchain_core.retrievers import BaseRetriever
 from rag.index import Index
 from rag.sentence_table import Candidate, SentenceTable
 from rag.text import content_words, stem, stems
+from rag.tuning import FUSION
 
 log = logging.getLogger("sitrep.retrieve")
 
@@ -112,8 +113,8 @@ class Retriever:
         qwords = content_words(query)
         for row, cand in found.items():
             cand.coverage = self.coverage(qwords, table.stems[row], table.idf, table.idf_max)
-            cand.score = (0.55 * cand.dense + 0.25 * cand.coverage
-                          + 0.10 * cand.chunk_dense + 0.10 * cand.bm25)
+            cand.score = (FUSION.dense * cand.dense + FUSION.coverage * cand.coverage
+                          + FUSION.chunk_dense * cand.chunk_dense + FUSION.bm25 * cand.bm25)
         return sorted(found.values(), key=lambda c: -c.score)[:limit]
 
     def _fill_dense(self, found: dict[int, Candidate], qvec: np.ndarray) -> None:

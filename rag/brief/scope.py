@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from rag import tradecraft
+from rag.tuning import FAR_EVIDENCE
 
 MAX_DOCS = 200  # documents a brief reads at most (spread evenly over the library)
 SENTENCE_BUDGET = 3000  # sentences whose vectors a brief reads at most
@@ -80,7 +81,7 @@ def topic_rows(engine, topic: str, allowed_docs: set[str] | None) -> tuple[dict[
     """
     table = engine.retriever.table()
     found = engine.retriever.retrieve(topic, limit=40, allowed_docs=allowed_docs)
-    if not found or (found[0].dense < 0.25 and found[0].coverage < 0.5):
+    if not found or FAR_EVIDENCE.too_far(found[0].dense, found[0].coverage):
         return {}, 0
     best = found[0].score
     share: Counter = Counter()

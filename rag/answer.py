@@ -21,8 +21,9 @@ from rag.question import QuestionInfo, counted_word
 from rag.reader.model import Calibration
 from rag.rules import RULES
 from rag.sentence_table import Candidate, SentenceTable
-from rag.spans import NAME, answer_span, can_be_type
-from rag.text import numbers_in, stem, stems, words
+from rag.spans import NAME, answer_span, can_be_type, is_figure
+from rag.text import STOPWORDS, YEAR, numbers_in, stem, stems, words
+from rag.tuning import FAR_EVIDENCE
 
 MAX_CITATIONS = 3
 MAX_PHRASE_SHARE = 0.7  # a reader phrase this close to the whole sentence adds nothing to it
@@ -71,7 +72,8 @@ MEASURE_FAMILIES: tuple[frozenset[str], ...] = tuple(frozenset(stem(w) for w in 
     "capture captured prisoner prisoners surrender",
     "cost costs price prices paid pay paying spend spent budget fee fees expensive cheap "
     "euros dollars",
-    "revenue revenues earn earns earned income profit profits sales",
+    "revenue revenues earn earns earned income profit profits sale sales sell sells selling "
+    "sold",
     "fine fined fines penalty penalties",
     "speed fast faster kmh mph",
     "salary salaries wage wages",
@@ -181,7 +183,7 @@ def _refs(evidence: list[Evidence]) -> str:
 def compose(info: QuestionInfo, candidates: list[Candidate],
             table: SentenceTable | None = None, embedder: Embedder | None = None,
             calibration: Calibration | None = None,
-            min_similarity: float = 0.25, off: frozenset[str] = frozenset()) -> Composition:
+            off: frozenset[str] = frozenset()) -> Composition:
     """Decide the answer for `info` from `candidates` (best first).
 
     `table` gives each sentence its paragraph and each document its vocabulary; `embedder`
@@ -196,6 +198,12 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
     if not candidates:
         return Composition(True, "The sources do not cover this: the index has no documents.",
                            reason="empty index")
+    if info.qtype == "description" and "reader_figure" not in off \
+            and is_figure(_reader_value(candidates[0], calibration)):
+        # "What was the peak workforce?": the reader answers with a figure, so the question
+        # asks for one, and gets a figure's unit checks and rival values.
+        return compose(replace(info, qtype="number"), candidates, table, embedder, calibration,
+                       off)
     typed = info.qtype in TYPED
     pool = candidates[:15]
     if (typed or info.qtype == "reason") and table is not None and "neighbours" not in off:
@@ -207,8 +215,8 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
         # The reader's phrase is no value of the asked type ("The hermit kingdom signed an
         # agreement" for "when?"): the sentence itself is the answer, not a mislabelled value.
         return _as_sentence(compose(replace(info, qtype="description"), candidates, table,
-                                    embedder, calibration, min_similarity, off))
-    refused = _refusal(info, pool, top, spans, table, embedder, calibration, min_similarity, off)
+                                    embedder, calibration, off | {"reader_figure"}))
+    refused = _refusal(info, pool, top, spans, table, embedder, calibration, off)
     if refused:
         return _abstain(info, *refused)
     # With the reader on, also cite what it rates highly: for a typed question as support
@@ -217,11 +225,13 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
     # Relative to the best sentence the reader read, which need not be the top one (a typed
     # question ranks a sentence with a value first); none when it read nothing worth a share.
     best_read = max(c.reader for c in pool)
-    reader_floor = max(calibration.threshold, READER_CITE_SHARE * best_read) \
+    reader_floor = max(calibration.floor, READER_CITE_SHARE * best_read) \
         if calibration is not None and vouched and best_read > 0 else None
     weight = calibration.weight if calibration is not None else 0.0
     evidence = _select(info, top, ranked, spans, embedder, "rival_value" not in off,
-                       reader_floor, lambda c: c.score - weight * c.reader)
+                       reader_floor, lambda c: c.score - weight * c.reader,
+                       lambda c: _may_rival(info, c, table, embedder, off),
+                       calibration.threshold if calibration is not None else 0.0)
     if not typed:
         evidence[0].value = _reader_phrase(top, calibration)
     conflict = len({e.key for e in evidence if e.key}) > 1
@@ -285,16 +295,16 @@ def _rank(info: QuestionInfo, pool: list[Candidate],
 def _refusal(info: QuestionInfo, pool: list[Candidate], top: Candidate,
              spans: dict[str, tuple[str, str, int] | None], table: SentenceTable | None,
              embedder: Embedder | None, calibration: Calibration | None,
-             min_similarity: float, off: frozenset[str]) -> tuple[Candidate | None, str] | None:
+             off: frozenset[str]) -> tuple[Candidate | None, str] | None:
     """Why the sources do not answer, with the closest evidence to point at (None: they may)."""
     letters = [ch for ch in info.text if ch.isalpha()]
     if letters and sum(ch.isascii() for ch in letters) < 0.5 * len(letters):
         # The model and the keyword index are English; a question in another script would
         # match on noise, so say so instead of guessing.
         return None, "the question is not in English, the language the sources are indexed in"
-    if pool[0].dense < min_similarity and pool[0].coverage < 0.5 and "far_evidence" not in off:
+    if FAR_EVIDENCE.too_far(pool[0].dense, pool[0].coverage) and "far_evidence" not in off:
         return pool[0], "nothing in the sources is close to the question"
-    if calibration is not None and max(c.reader for c in pool) < calibration.threshold:
+    if calibration is not None and max(c.reader for c in pool) < calibration.floor:
         return pool[0], "the reader finds no sentence that answers it"
     if info.qtype in TYPED and (not spans.get(top.id) or top.score < 0.6 * pool[0].score):
         return pool[0], f"no {info.qtype} in the closest evidence"
@@ -303,17 +313,69 @@ def _refusal(info: QuestionInfo, pool: list[Candidate], top: Candidate,
     if info.qtype == "number" and "counts_other_thing" not in off and spans[top.id][2] < 3 \
             and _counts_other_thing(counted_word(info.text), context, embedder):
         return top, f"the sources give no count of {counted_word(info.text)}"
-    doc_vocab = table.docs.get(top.doc_id, {}).get("vocab") if table is not None else None
+    why = _why_not(info, top, table, embedder, off)
+    return (top, why) if why else None
+
+
+def _why_not(info: QuestionInfo, cand: Candidate, table: SentenceTable | None,
+             embedder: Embedder | None, off: frozenset[str]) -> str:
+    """`unanswered_because` for `cand` read in its `_context`."""
+    doc = table.docs.get(cand.doc_id, {}) if table is not None else {}
+    return unanswered_because(info, cand, _context(cand, table), doc.get("vocab"), embedder,
+                              off)
+
+
+def _context(cand: Candidate, table: SentenceTable | None) -> str:
+    """What `cand` is read with: its title, section, paragraph, the six sentences before it
+    and the years its document's date gives "this year"/"last year" there or in the
+    document's opening paragraph (a report's lede sets the year it speaks of)."""
+    if table is None:
+        return " ".join((cand.title, cand.section, cand.text))
     # Six sentences back reach the paragraph before, where a quote's occasion is often set
     # ("The flood of 1927 …" then "… the mayor told the council a week after the flood").
-    window = table.window_text(top.doc_id, top.idx, before=6) if table is not None else ""
-    why = unanswered_because(info, top, context + " " + window, doc_vocab, embedder, off)
-    return (top, why) if why else None
+    window = table.window_text(cand.doc_id, cand.idx, before=6)
+    context = " ".join((cand.title, cand.section, table.block_text(cand.doc_id, cand.idx)
+                        or cand.text, window))
+    years = relative_years(context + " " + table.block_text(cand.doc_id, 0),
+                           (table.docs.get(cand.doc_id, {}).get("metadata") or {}).get("date"))
+    return " ".join([context, *years])
+
+
+# A label the question names, a capitalised word and its number: "Line 4", "Unit 3".
+_LABEL = re.compile(r"\b[A-Z][a-z]+\s+\d{1,3}\b")
+
+
+def _may_rival(info: QuestionInfo, cand: Candidate, table: SentenceTable | None,
+               embedder: Embedder | None, off: frozenset[str]) -> bool:
+    """`cand` could answer the question as the top does: the checks pass in its context, and
+    that context names every label the question names (another city's tram line, however
+    alike its figures, is no rival to "Line 4")."""
+    context = _context(cand, table)
+    if any(not re.search(rf"\b{re.escape(label)}\b", context, re.I)
+           for label in _LABEL.findall(info.text)):
+        return False
+    doc = table.docs.get(cand.doc_id, {}) if table is not None else {}
+    return not unanswered_because(info, cand, context, doc.get("vocab"), embedder, off)
+
+
+_RELATIVE_YEAR = re.compile(r"\b(this|last|next|the previous|the following) year\b", re.I)
+_YEAR_STEP = {"this": 0, "last": -1, "the previous": -1, "next": 1, "the following": 1}
+
+
+def relative_years(text: str, date: object) -> list[str]:
+    """The years that "this year", "last year", "next year" in `text` name, counted from the
+    document's `date` ("2023-03-20" or a date object); none without a date."""
+    found = re.match(r"\s*(\d{4})\b", str(date or ""))
+    if not found:
+        return []
+    year = int(found.group(1))
+    return sorted({str(year + _YEAR_STEP[m.group(1).lower()])
+                   for m in _RELATIVE_YEAR.finditer(text)})
 
 
 def _reader_value(c: Candidate, calibration: Calibration | None) -> str:
     """The reader's answer phrase in `c` when it trusts the sentence, else ""."""
-    if calibration is None or c.answer is None or c.reader < calibration.threshold:
+    if calibration is None or c.answer is None or c.reader < calibration.floor:
         return ""
     return c.text[c.answer[0]:c.answer[1]].strip(" ,;:")
 
@@ -377,20 +439,49 @@ def _unit(value: str) -> str:
 
 
 def _is_year(key: str) -> bool:
-    return bool(re.fullmatch(r"1[5-9]\d\d|20\d\d", key))
+    return bool(re.fullmatch(YEAR, key))
 
 
-def _same_kind(a: Evidence, b: Evidence, embedder: Embedder | None) -> bool:
-    """Two values measure the same kind of thing: units alike ("people" ~ "residents")."""
+_ROLE = re.compile(r"\(([^()]+)\)$")  # "Tobias Wren (Energy Minister)": a name with its role
+
+
+def _kinship(a: Evidence, b: Evidence, embedder: Embedder | None, counted: str = "") -> int:
+    """How surely two values measure the same kind of thing: 2 when both carry a unit and the
+    units agree ("people" ~ "residents", "wildfires" ~ "fires"; or both are followed by the
+    question's `counted` stem, "teams") or both names the same role
+    ("(Energy Minister)"), 1 when nothing tells them apart (a bare figure, names without
+    roles), 0 when they differ (a year and a count, metres and kilometres, a figure and a
+    name)."""
     if _is_year(a.key) != _is_year(b.key):
-        return False  # a year and a weekday, or a year and a count, are different kinds
+        return 0  # a year and a weekday, or a year and a count, are different kinds
+    if bool(numbers_in(a.value)) != bool(numbers_in(b.value)):
+        return 0
+    if not numbers_in(a.value):  # names: alike when they carry the same role
+        roles = [_ROLE.search(v) for v in (a.value, b.value)]
+        return 2 if all(roles) and stems(roles[0].group(1)) == stems(roles[1].group(1)) else 1
     ua, ub = _unit(a.value), _unit(b.value)
-    if not ua or not ub or stem(ua) == stem(ub):
-        return True
-    if embedder is None or {stem(ua.split()[-1]), stem(ub.split()[-1])} & _MEASURE_UNITS:
-        return False  # measurement units must match exactly: metres are not kilometres
+    if not ua or not ub:
+        return 1
+    if stem(ua) == stem(ub):
+        return 2
+    if {stem(ua.split()[-1]), stem(ub.split()[-1])} & _MEASURE_UNITS:
+        return 0  # measurement units must match exactly: metres are not kilometres
+    if counted and counted in _counted_after(a) & _counted_after(b):
+        return 2  # "1,020 teams" and "870 vaccination teams" both count the teams asked for
+    if embedder is None:
+        return 0
     vectors = embedder.word_vectors([ua, ub])
-    return float(vectors[ua] @ vectors[ub]) >= 0.45
+    return 2 if float(vectors[ua] @ vectors[ub]) >= 0.45 else 0
+
+
+def _counted_after(e: Evidence) -> set[str]:
+    """Stems of a figure's unit words and of the (up to three) content words after it in its
+    sentence: what it counts, past the modifier a value may stop at ("870 vaccination" then
+    "teams")."""
+    at = e.candidate.text.find(e.value)
+    tail = words(e.candidate.text[at + len(e.value):])[:3] if at >= 0 else []
+    return {stem(w) for w in words(e.value) + tail
+            if w not in STOPWORDS and w not in _SCALE_WORDS and not w[0].isdigit()}
 
 
 def _says_same_event(info: QuestionInfo, top: Candidate, other: Candidate) -> bool:
@@ -402,19 +493,60 @@ def _says_same_event(info: QuestionInfo, top: Candidate, other: Candidate) -> bo
     return need <= set(stems(" ".join((other.title, other.section, other.text))))
 
 
+def _rival(info: QuestionInfo, first: Evidence, options: Iterable[Evidence],
+           embedder: Embedder | None, retrieval: Callable[[Candidate], float],
+           answers: Callable[[Candidate], bool], threshold: float = 0.0) -> Evidence | None:
+    """The value another document gives for what `first` answers, or None.
+
+    A rival gives a different value of the same kind (a unit or role like the top's goes
+    first), from another document, near the top by retrieval; it is as close to the question as
+    the top (dense similarity) or the reader rates it as answering (half the top's probability
+    and at least `threshold`, the reader's answering threshold); a name without the top's role
+    needs the reader's word; and its own document passes the checks that let the top answer
+    (`answers`: a report on floods that never names the fire asked about is no rival)."""
+    top = first.candidate
+    found: list[tuple[int, Evidence]] = []
+    for e in options:
+        c = e.candidate
+        if not e.key or e.key == first.key or c.doc_id == top.doc_id \
+                or retrieval(c) < 0.5 * retrieval(top):
+            continue
+        kin = _kinship(first, e, embedder, stem(counted_word(info.text)))
+        if not kin or (kin < 2 and e.fit < min(first.fit, 1)):
+            continue
+        read_as_answer = c.reader >= threshold > 0
+        # A rival in the top's own unit is surer to measure the same thing; it may stand a
+        # little further from the question ("The wall rises 162 metres" beside the dam's
+        # "Dam height: 146 metres").
+        if c.dense < (0.5 if kin == 2 else 0.6) * top.dense and not read_as_answer:
+            continue
+        if kin < 2 and not numbers_in(e.value) and not (
+                read_as_answer and c.reader >= READER_CITE_SHARE * top.reader and e.fit >= 1):
+            continue  # two names may both be right ("who visited?"): the reader must back it
+        if _is_year(e.key) and not _says_same_event(info, top, c):
+            continue
+        found.append((kin, e))
+    for _, e in sorted(found, key=lambda ke: -ke[0]):  # stable: ranked order within a kin
+        if answers(e.candidate):
+            return e
+    return None
+
+
 def _select(info: QuestionInfo, top: Candidate, ranked: list[Candidate],
             spans: dict[str, tuple[str, str, int] | None],
             embedder: Embedder | None, rivals: bool = True,
             reader_floor: float | None = None,
-            retrieval: Callable[[Candidate], float] = lambda c: c.score) -> list[Evidence]:
-    """The top sentence, the best rival value from another document, then corroboration.
+            retrieval: Callable[[Candidate], float] = lambda c: c.score,
+            answers: Callable[[Candidate], bool] = lambda c: True,
+            threshold: float = 0.0) -> list[Evidence]:
+    """The top sentence, the best rival value from another document (`_rival`), then
+    corroboration.
 
-    A rival is a sentence of another document that gives a different value of the same kind
-    for the same words of the question: the two are shown side by side, never merged
-    (unless `rivals` is False). With `reader_floor`, a sentence the reader rates at least that
-    high is cited whatever its retrieval score. Rivals and corroboration are weighed by
-    `retrieval` (the score before the reader's share): a rival the reader was never asked to
-    read still stands beside the value it contradicts.
+    A rival is shown beside the top value, never merged (unless `rivals` is False). With
+    `reader_floor`, a sentence the reader rates at least that high is cited whatever its
+    retrieval score. Rivals and corroboration are weighed by `retrieval` (the score before the
+    reader's share): a rival the reader was never asked to read still stands beside the value
+    it contradicts.
     """
     def evidence(c: Candidate) -> Evidence:
         span = spans.get(c.id)
@@ -423,14 +555,8 @@ def _select(info: QuestionInfo, top: Candidate, ranked: list[Candidate],
     first = evidence(top)
     chosen = [first]
     if first.key and rivals:
-        rival = next((e for e in map(evidence, ranked[1:])
-                      if e.key and e.key != first.key and e.candidate.doc_id != top.doc_id
-                      and e.fit >= min(first.fit, 1)
-                      and retrieval(e.candidate) >= 0.5 * retrieval(top)
-                      and e.candidate.dense >= 0.6 * top.dense
-                      and _same_kind(first, e, embedder)
-                      and (not _is_year(e.key) or _says_same_event(info, top, e.candidate))),
-                     None)
+        rival = _rival(info, first, map(evidence, ranked[1:]), embedder, retrieval, answers,
+                       threshold)
         if rival:
             chosen.append(rival)
     for cand in ranked[1:]:

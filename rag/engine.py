@@ -197,7 +197,7 @@ class Engine:
             return None
         calibration = reader.calibration
         if not self.settings.reader_abstains:
-            calibration = replace(calibration, threshold=0.0)
+            calibration = replace(calibration, abstains=False)
         read = candidates[:calibration.read_top]
         for cand, reading in zip(read, reader.read(question, [c.text for c in read])):
             cand.reader = reading.probability

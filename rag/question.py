@@ -45,8 +45,8 @@ _TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("number", re.compile(
         r"\bhow (?:many|much|large|big|high|long|far|old|tall|deep|wide|heavy|often)\b|"
         r"\b(?:number|numbers|count|figure|figures|percentage|percent|total|size|amount|"
-        r"population|cost|price|capacity|volume|length|height|depth|area|distance|duration|"
-        r"worth)\b|"
+        r"population|cost|costs|costing|price|capacity|volume|length|height|depth|area|"
+        r"distance|duration|worth)\b|"
         r"\bwhat (?:is|was|were) the (?:\w+ )?value\b",
         re.I)),
     ("time", re.compile(r"\b(?:what|which) (?:time|hour)\b", re.I)),
@@ -67,7 +67,12 @@ _TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
-_COUNTED = re.compile(r"\bhow many\s+((?:[a-z’'-]+\s+){0,2}?[a-z’'-]+s)\b", re.I)
+# "how many North Korean soldiers": up to two modifiers, then a plural in -s, never across a
+# verb ("how many children was the campaign …" counts nothing named, not "was").
+_VERB = r"(?!(?:am|is|are|was|were|be|been|do|does|did|has|have|had|will|would|can|could|" \
+        r"should|may|might|must)\b)"
+_COUNTED = re.compile(rf"\bhow many\s+((?:{_VERB}[a-z’'-]+\s+){{0,2}}?{_VERB}[a-z’'-]+s)\b",
+                      re.I)
 _NOT_COUNTED = frozenset("did does do is was were will has have had would can could should more "
                          "less of the a an money time longer".split())
 

@@ -52,7 +52,8 @@ _UNIT_CUES: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
          "kilometres kilometre km miles mile metres " + _DURATION),
         (r"\bhow often\b|\bfrequen", "minutes minute hours hour every daily weekly"),
         (r"\bpercent|\bper cent\b|\bpercentage\b|\bproportion\b|\bshare\b", "percent cent %"),
-        (r"\bhow much\b.*\b(?:cost|pay|paid|spend|spent|worth)\b|\b(?:cost|price|worth|value)\b",
+        (r"\bhow much\b.*\b(?:cost|pay|paid|spend|spent|worth)\b|"
+         r"\b(?:cost|costs|costing|price|worth|value)\b",
          "dollars dollar euros euro pounds yuan rubles usd eur billion million"),
         (r"\bhow old\b|\bage\b", "years year old aged"),
     ))
@@ -82,8 +83,7 @@ def _number_span(cand: Candidate, question: str) -> tuple[str, str, int] | None:
     units = _expected_units(question)
     text = cand.text
     best: tuple[str, str, int] | None = None
-    spans = [(f"{v:g}", s, e) for v, s, e in numbers_in(text)
-             if v not in qnums and not (_DATE_HINT.fullmatch(text[s:e]) and 1500 < v < 2100)]
+    spans = [(f"{v:g}", s, e) for v, s, e in _figures(text) if v not in qnums]
     spans += [(normalize(m.group(0)), m.start(), m.end()) for m in COUNT_WORDS.finditer(text)]
     years = {y for y in qnums if 1500 < y < 2100}
     ordered = sorted(spans, key=lambda x: x[1])
@@ -112,6 +112,27 @@ def _number_span(cand: Candidate, question: str) -> tuple[str, str, int] | None:
         if best is None or fit > best[2]:
             best = (text[begin:stop].strip(" ,;:"), key, fit)
     return best
+
+
+_MONTH_AFTER = re.compile(r"\s+" + _MONTH + r"\b")
+_MONTH_BEFORE = re.compile(_MONTH + r"\s+$")
+
+
+def _figures(text: str) -> list[tuple[float, int, int]]:
+    """The numbers of `text` that can be counts or measures (value, start, end): not a year,
+    the day of a date or the hour of a clock time."""
+    return [(v, s, e) for v, s, e in numbers_in(text)
+            if not (_DATE_HINT.fullmatch(text[s:e]) and 1500 < v < 2100)
+            and not _part_of_when(text, s, e)]
+
+
+def _part_of_when(text: str, start: int, end: int) -> bool:
+    """The number at text[start:end] is the day of a date ("12 August", "August 12") or the
+    hour of a clock time ("5 p.m."): no count."""
+    if any(m.start() <= start < m.end() for m in _CLOCK.finditer(text)):
+        return True
+    return text[start:end].isdigit() and int(text[start:end]) <= 31 and bool(
+        _MONTH_AFTER.match(text, end) or _MONTH_BEFORE.search(text[max(0, start - 12):start]))
 
 
 def _counted_noun(question: str) -> str:
@@ -259,13 +280,23 @@ _WHEN_WORDS = re.compile(r"\d|\b" + _MONTH + r"\b|\b(?i:(?:Mon|Tues|Wednes|Thurs
 
 def can_be_type(value: str, qtype: str) -> bool:
     """False when `value` cannot answer a question of `qtype` at all: a count without a
-    figure or quantity word, a date or time without a digit, month, season or the like. Loose on
+    figure (a year, a day of the month or a clock time is none) or quantity word, a date or
+    time without a digit, month, season or the like. Loose on
     purpose ("the 12th century", "several", "66 million years ago" pass); other types pass."""
     if qtype == "number":
-        return bool(numbers_in(value) or COUNT_WORDS.search(value) or _QUANTITY.search(value))
+        return bool(_figures(value) or COUNT_WORDS.search(value) or _QUANTITY.search(value))
     if qtype in ("date", "time"):
         return bool(_WHEN_WORDS.search(value))
     return True
+
+
+def is_figure(value: str) -> bool:
+    """`value` is a count or measure: it opens with its figure, a qualifier allowed ("6,700
+    workers", "about 3.1 billion dollars"; not "The War of the Two Capitals", a date or a
+    year)."""
+    figures = _figures(value)
+    return bool(figures) and not _DATE_HINT.search(value) and (
+        figures[0][1] == 0 or bool(_QUALIFIER.fullmatch(value[:figures[0][1]])))
 
 
 _QUANTITY = re.compile(r"\b(?:few|several|dozens?|half|twice|double|triple|many|hundreds?|"

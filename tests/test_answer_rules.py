@@ -277,6 +277,7 @@ def test_with_the_reader_a_figure_also_cites_what_it_rates_highly():
     ("66 million years ago", "date", True), ("The hermit kingdom signed", "date", False),
     ("several", "number", True), ("four frigates", "number", True),
     ("Economic and health issues", "number", False), ("2:40 a.m.", "time", True),
+    ("about 5 p.m.", "number", False), ("12 August", "number", False),
     ("cnidarians", "person", True),  # names are not checked: answers are often lower case
 ])
 def test_a_value_can_be_of_the_asked_type_or_not(value: str, qtype: str, fits: bool):
@@ -333,3 +334,101 @@ def test_words_fold_accents_and_ligatures_only():
     assert words("Möngke Łódź Ørsted Straße ﬁre") == ["mongke", "lodz", "orsted", "strasse",
                                                        "fire"]
     assert words("12 km² of land") == ["12", "km", "of", "land"]  # no "km2" out of thin air
+
+
+def test_this_year_and_last_year_count_from_the_document_date():
+    from rag.answer import relative_years
+
+    text = "There were 1,310 wildfires this year, against 980 last year."
+    assert relative_years(text, "2023-10-09") == ["2022", "2023"]
+    assert relative_years(text, None) == []  # no date, no year
+    assert relative_years("The season was the worst on record.", "2023-10-09") == []
+
+
+def test_a_day_of_the_month_or_an_hour_is_no_count():
+    text = "The fire started on 12 August at about 5 p.m. and burned 48,900 hectares."
+    assert value("How big did the fire get?", text) == "48,900 hectares"
+    assert value("How big did the fire get?", "The fire started on 12 August at 5 p.m.") is None
+
+
+def test_a_count_never_reaches_across_a_verb():
+    assert counted_word("How many children was the campaign aiming to vaccinate?") == ""
+    assert counted_word("How many vaccination teams were deployed?") == "teams"
+
+
+def _two_reports(question: str, first: str, second: str, second_title: str = "",
+                 second_reader: float = 0.0):
+    """`compose` over `first` (document "a", retrieval 0.8, reader 0.7) and `second`
+    (document "b", titled `second_title`, retrieval 0.6, reader `second_reader`)."""
+    top, other = sentence(first), sentence(second)
+    top.id, other.id, other.doc_id, other.title = "a", "b", "b", second_title
+    for cand, score, reader in ((top, 0.8, 0.7), (other, 0.6, second_reader)):
+        cand.dense, cand.coverage, cand.reader = 0.6, 0.5, reader
+        cand.score = score + 0.5 * reader
+    return compose(analyse(question), [top, other],
+                   calibration=Calibration(weight=0.5, threshold=0.14, abstains=False))
+
+
+def _shown(answer) -> list[str]:
+    return [e.value for e in answer.evidence if e.value]
+
+
+def test_two_documents_naming_different_holders_of_one_role_disagree():
+    answer = _two_reports("Who was the energy minister at the opening?",
+                          "Energy Minister Tobias Wren said at the opening that the dam would "
+                          "keep the lights on.",
+                          "Energy Minister Paula Renko cut the ribbon at the opening.")
+    assert answer.conflict and _shown(answer) == ["Tobias Wren (Energy Minister)",
+                                                  "Paula Renko (Energy Minister)"]
+
+
+def test_two_names_without_a_role_disagree_only_on_the_readers_word():
+    """"Who visited?" may have two right answers: a second name is a rival only when the
+    reader rates its sentence as answering (here at least its threshold and half the top's)."""
+    question = "Who led the consortium that built the dam?"
+    top = "The consortium that built the dam was led by Halberg Construction."
+    other = "The consortium that built the dam was led by Dremmel & Sons."
+    assert _two_reports(question, top, other, second_reader=0.6).conflict
+    assert not _two_reports(question, top, other, second_reader=0.05).conflict
+
+
+def test_figures_counting_the_asked_noun_are_rivals_whatever_word_the_value_stops_at():
+    answer = _two_reports("How many vaccination teams were deployed?",
+                          "Vaccination teams deployed: 1,020 teams with 3,150 health workers",
+                          "The department deployed 870 vaccination teams, made up of some "
+                          "2,900 health workers.")
+    assert answer.conflict and len(_shown(answer)) == 2
+
+
+@pytest.mark.parametrize("question, top, other, elsewhere, same_topic", [
+    # another city's tram line, costed in the same unit, is no rival to "Line 4"
+    ("What is the estimated cost of Line 4?",
+     "The city estimates the total cost of Line 4 at 2.3 billion euros.",
+     "The total cost of the new line is estimated at 410 million euros.",
+     "Ostmark approves tram extension", "Line 4 boring machine sets off"),
+    # a flood report that never names the fire asked about gives no rival count
+    ("How many residents were evacuated because of the Tamsin Creek fire?",
+     "The Tamsin Creek fire forced the evacuation of 9,800 residents.",
+     "In all, 4,500 residents were evacuated.", "Solva River floods", "The Tamsin Creek fire"),
+])
+def test_a_rival_passes_the_checks_its_top_passes(question, top, other, elsewhere, same_topic):
+    """A rival's own context names the labels and names the question does."""
+    assert not _two_reports(question, top, other, elsewhere).conflict
+    assert _two_reports(question, top, other, same_topic).conflict
+
+
+def test_a_description_the_reader_answers_with_a_figure_is_asked_as_a_number():
+    text = "At the peak of construction in 2019, some 6,700 workers were employed on the site."
+    question = "What was the peak workforce on the site?"
+    top, other = sentence(text), sentence("At the busiest point of construction the site "
+                                          "employed about 5,200 workers.")
+    top.id, other.id, other.doc_id = "a", "b", "b"
+    for cand, reader in ((top, 0.3), (other, 0.2)):
+        cand.dense, cand.coverage, cand.reader, cand.score = 0.6, 0.5, reader, 0.6 + reader / 2
+    top.answer = (text.index("some"), text.index(" were"))
+    calibration = Calibration(weight=0.5, threshold=0.14, abstains=False)
+    answer = compose(analyse(question), [top, other], calibration=calibration)
+    assert answer.conflict and _shown(answer) == ["some 6,700 workers", "about 5,200 workers"]
+    alone = compose(analyse(question), [top, other], calibration=calibration,
+                    off=frozenset({"reader_figure"}))
+    assert not alone.conflict and alone.evidence[0].value == "some 6,700 workers"

@@ -155,8 +155,9 @@ def test_a_bottom_line_value_stands_inside_its_citation(engine, question):
 
 @pytest.mark.integration
 def test_the_reader_abstains_only_when_configured(engine):
-    """SITREP_READER_ABSTAIN=1 keeps the card's threshold; by default the engine zeroes it (the
-    reader ranks and picks values, the answer rules alone refuse)."""
+    """SITREP_READER_ABSTAIN=1 lets the card's threshold refuse; by default its floor is 0 (the
+    reader ranks and picks values, the answer rules alone refuse) and the threshold only says
+    which sentences the reader holds as answering."""
     from dataclasses import replace
 
     from rag.config import load_settings
@@ -170,4 +171,5 @@ def test_the_reader_abstains_only_when_configured(engine):
     default = engine._read(question, engine.retriever.retrieve(question))
     strict = Engine(replace(engine.settings, reader_abstains=True), engine.index)
     configured = strict._read(question, strict.retriever.retrieve(question))
-    assert default.threshold == 0.0 and configured.threshold == card
+    assert default.floor == 0.0 and configured.floor == card
+    assert default.threshold == configured.threshold == card

@@ -48,6 +48,8 @@ _UNIT_CUES: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
     (re.compile(cue, re.I), frozenset(stem(w) for w in units.split())) for cue, units in (
         (r"\bhow (?:tall|high|deep)\b|\b(?:height|depth|elevation)\b",
          "metres metre meters meter feet foot ft m"),
+        (r"\bwhat area\b|\bhow much (?:land|ground|forest)\b",
+         "hectares hectare acres acre square"),
         (r"\bhow (?:long|far)\b|\b(?:length|distance)\b",
          "kilometres kilometre km miles mile metres " + _DURATION),
         (r"\bhow often\b|\bfrequen", "minutes minute hours hour every daily weekly"),
@@ -173,7 +175,13 @@ def _entity_span(text: str, question: str, labels: set[str]) -> tuple[str, str, 
             if head and not _is_function_word(head.group(1)):
                 value, end = text[ent.start:end + head.end()], end + head.end()
         elif ent.label == "DATE":
-            value, end = _with_range_end(text, ent.start, end)
+            # The small model may leave the day out ("9 | August"): the date pattern's match
+            # over the entity keeps it.
+            start = ent.start
+            for when in _WHEN.finditer(text):
+                if when.start() < end and ent.start < when.end():
+                    start, end = min(start, when.start()), max(end, when.end())
+            value, end = _with_range_end(text, start, end)
         doer = ent.label != "NORP"  # "Russian" opening a sentence is rarely the doer asked for
         fit = 1 + _near_question(text, ent.start, end, question, doer)
         if best is None or fit > best[2]:

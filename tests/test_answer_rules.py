@@ -432,3 +432,8 @@ def test_a_description_the_reader_answers_with_a_figure_is_asked_as_a_number():
     alone = compose(analyse(question), [top, other], calibration=calibration,
                     off=frozenset({"reader_figure"}))
     assert not alone.conflict and alone.evidence[0].value == "some 6,700 workers"
+
+
+def test_a_date_keeps_the_day_the_entity_model_left_out():
+    assert value("On what day did the fire start?", "It broke out on the afternoon of 9 August "
+                 "in a wheat field outside Tamsin.") == "9 August"

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from rag.config import Settings
-from rag.index import DocRecord, Index
+from rag.contracts import DocRecord
+from rag.index import Index
 
 
 @dataclass(frozen=True)

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 
 from rag import nlp, tradecraft
+from rag.contracts import (Calibration, Candidate, Composition, Evidence, QType, QuestionInfo,
+                           Span)
 from rag.embeddings import Embedder
-from rag.question import QuestionInfo, counted_word
-from rag.reader.model import Calibration
+from rag.question import counted_word
 from rag.rules import RULES
-from rag.sentence_table import Candidate, SentenceTable
+from rag.sentence_table import SentenceTable
 from rag.spans import NAME, answer_span, can_be_type, is_figure
 from rag.text import STOPWORDS, YEAR, numbers_in, stem, stems, words
 from rag.tuning import FAR_EVIDENCE
@@ -31,7 +32,8 @@ MAX_PHRASE_SHARE = 0.7  # a reader phrase this close to the whole sentence adds 
 # the top sentence's probability (and above its abstention threshold).
 READER_CITE_SHARE = 0.5
 # Answer types whose bottom line is a value picked out of a sentence (the rest cite a sentence).
-TYPED = frozenset({"number", "time", "date", "organization", "person", "place"})
+TYPED = frozenset({QType.NUMBER, QType.TIME, QType.DATE, QType.ORGANIZATION, QType.PERSON,
+                   QType.PLACE})
 # Words that carry no topic of their own; a question may use them without the evidence doing so.
 GENERIC = frozenset("""
 get gets getting got make makes made making take takes took go goes going went come came happen
@@ -39,25 +41,6 @@ happens happened give gave given mean means really actually exactly currently no
 recent recently like stuff lot whole overall main key new old big small good bad right left
 """.split())
 _SCALE_WORDS = frozenset("thousand million billion trillion".split())
-@dataclass
-class Evidence:
-    """A cited sentence and the answer value found in it, if any."""
-
-    candidate: Candidate
-    value: str = ""  # the answer span as it reads in the sentence
-    key: str = ""  # normalised value for comparison ("12000", "sergei shoigu")
-    fit: int = 0  # how well the value fits what the question asks (see answer_span)
-
-
-@dataclass
-class Composition:
-    """What `compose` decided."""
-
-    abstained: bool
-    bluf: str  # one markdown line, the bottom line
-    evidence: list[Evidence] = field(default_factory=list)
-    conflict: bool = False
-    reason: str = ""  # why it abstained, for people reading eval reports
 
 
 # ---- answerability ---------------------------------------------------------------------------
@@ -198,15 +181,15 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
     if not candidates:
         return Composition(True, "The sources do not cover this: the index has no documents.",
                            reason="empty index")
-    if info.qtype == "description" and "reader_figure" not in off \
+    if info.qtype == QType.DESCRIPTION and "reader_figure" not in off \
             and is_figure(_reader_value(candidates[0], calibration)):
         # "What was the peak workforce?": the reader answers with a figure, so the question
         # asks for one, and gets a figure's unit checks and rival values.
-        return compose(replace(info, qtype="number"), candidates, table, embedder, calibration,
+        return compose(replace(info, qtype=QType.NUMBER), candidates, table, embedder, calibration,
                        off)
     typed = info.qtype in TYPED
     pool = candidates[:15]
-    if (typed or info.qtype == "reason") and table is not None and "neighbours" not in off:
+    if (typed or info.qtype == QType.REASON) and table is not None and "neighbours" not in off:
         pool += _neighbours(pool[:3], pool, table)
     spans, misfits = _values(info, pool, table, calibration) if typed else ({}, set())
     ranked = _rank(info, pool, spans, off)
@@ -214,7 +197,7 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
     if top.id in misfits and "reader_value_type" not in off:
         # The reader's phrase is no value of the asked type ("The hermit kingdom signed an
         # agreement" for "when?"): the sentence itself is the answer, not a mislabelled value.
-        return _as_sentence(compose(replace(info, qtype="description"), candidates, table,
+        return _as_sentence(compose(replace(info, qtype=QType.DESCRIPTION), candidates, table,
                                     embedder, calibration, off | {"reader_figure"}))
     refused = _refusal(info, pool, top, spans, table, embedder, calibration, off)
     if refused:
@@ -250,8 +233,7 @@ def _as_sentence(comp: Composition) -> Composition:
 
 
 def _values(info: QuestionInfo, pool: list[Candidate], table: SentenceTable | None,
-            calibration: Calibration | None) -> tuple[dict[str, tuple[str, str, int] | None],
-                                                      set[str]]:
+            calibration: Calibration | None) -> tuple[dict[str, Span | None], set[str]]:
     """Each candidate's value for a typed question (by id), and the ids whose value is the
     reader's phrase although it cannot be of the asked type."""
     nlp.prime([c.text for c in pool])
@@ -261,13 +243,13 @@ def _values(info: QuestionInfo, pool: list[Candidate], table: SentenceTable | No
     for c in pool:
         if spans[c.id] is None:  # where no rule finds a value, the reader's span stands in
             spans[c.id] = _reader_span(c, calibration)
-            if spans[c.id] and not can_be_type(spans[c.id][0], info.qtype):
+            if spans[c.id] and not can_be_type(spans[c.id].value, info.qtype):
                 misfits.add(c.id)
     return spans, misfits
 
 
 def _rank(info: QuestionInfo, pool: list[Candidate],
-          spans: dict[str, tuple[str, str, int] | None], off: frozenset[str]) -> list[Candidate]:
+          spans: dict[str, Span | None], off: frozenset[str]) -> list[Candidate]:
     """`pool` best first. A description keeps the retrieval (and reader) order; a typed
     question's candidates gain for the question's focus words and a value that fits (the
     reader's phrase counts, even one that cannot be of the asked type: ranking those as no
@@ -287,13 +269,13 @@ def _rank(info: QuestionInfo, pool: list[Candidate],
         if asked_measures and not _measure_stems(c.text) & asked_measures:
             bonus -= 0.15
         span = spans.get(c.id)
-        return c.score + bonus + (0.08 + 0.1 * span[2] if span else -1.0)
+        return c.score + bonus + (0.08 + 0.1 * span.fit if span else -1.0)
 
     return sorted(pool, key=lambda c: -ranking(c))
 
 
 def _refusal(info: QuestionInfo, pool: list[Candidate], top: Candidate,
-             spans: dict[str, tuple[str, str, int] | None], table: SentenceTable | None,
+             spans: dict[str, Span | None], table: SentenceTable | None,
              embedder: Embedder | None, calibration: Calibration | None,
              off: frozenset[str]) -> tuple[Candidate | None, str] | None:
     """Why the sources do not answer, with the closest evidence to point at (None: they may)."""
@@ -310,7 +292,7 @@ def _refusal(info: QuestionInfo, pool: list[Candidate], top: Candidate,
         return pool[0], f"no {info.qtype} in the closest evidence"
     block = table.block_text(top.doc_id, top.idx) if table is not None else ""
     context = " ".join((top.title, top.section, block or top.text))
-    if info.qtype == "number" and "counts_other_thing" not in off and spans[top.id][2] < 3 \
+    if info.qtype == QType.NUMBER and "counts_other_thing" not in off and spans[top.id].fit < 3 \
             and _counts_other_thing(counted_word(info.text), context, embedder):
         return top, f"the sources give no count of {counted_word(info.text)}"
     why = _why_not(info, top, table, embedder, off)
@@ -387,14 +369,14 @@ def _reader_phrase(c: Candidate, calibration: Calibration | None) -> str:
     return phrase if len(phrase) <= MAX_PHRASE_SHARE * len(c.text) else ""
 
 
-def _reader_span(c: Candidate, calibration: Calibration | None) -> tuple[str, str, int] | None:
-    """The reader's answer in `c` as (value, key, fit 0): what a typed question gets where no
+def _reader_span(c: Candidate, calibration: Calibration | None) -> Span | None:
+    """The reader's answer in `c` as a `Span` of fit 0: what a typed question gets where no
     rule finds a value of its type."""
     value = _reader_value(c, calibration)
     if not value:
         return None
     figures = numbers_in(value)
-    return value, (f"{figures[0][0]:g}" if figures else " ".join(words(value))), 0
+    return Span(value, f"{figures[0][0]:g}" if figures else " ".join(words(value)), 0)
 
 
 def _neighbours(best: list[Candidate], pool: list[Candidate],
@@ -533,7 +515,7 @@ def _rival(info: QuestionInfo, first: Evidence, options: Iterable[Evidence],
 
 
 def _select(info: QuestionInfo, top: Candidate, ranked: list[Candidate],
-            spans: dict[str, tuple[str, str, int] | None],
+            spans: dict[str, Span | None],
             embedder: Embedder | None, rivals: bool = True,
             reader_floor: float | None = None,
             retrieval: Callable[[Candidate], float] = lambda c: c.score,
@@ -550,7 +532,7 @@ def _select(info: QuestionInfo, top: Candidate, ranked: list[Candidate],
     """
     def evidence(c: Candidate) -> Evidence:
         span = spans.get(c.id)
-        return Evidence(c, *span) if span else Evidence(c)
+        return Evidence(c, span.value, span.key, span.fit) if span else Evidence(c)
 
     first = evidence(top)
     chosen = [first]

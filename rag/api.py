@@ -33,11 +33,11 @@ from rag.brief import brief as make_brief
 from rag.brief.export import FORMATS as EXPORT_TYPES
 from rag.brief.export import file_name, render
 from rag.config import Settings
+from rag.contracts import DocRecord
 from rag.doc_metadata import MetadataError, clean_edit
 from rag.documents import add_source_spans
 from rag.engine import Engine, QuestionError
 from rag.guard import install_guards, removal_allowed
-from rag.index import DocRecord
 
 WIDGET = Path(__file__).parent / "static" / "widget.js"
 log = logging.getLogger("sitrep.api")

@@ -11,18 +11,18 @@ from __future__ import annotations
 import re
 import threading
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from rag import nlp, tradecraft
-from rag.answer import Composition, compose
+from rag.answer import compose
 from rag.config import Settings
+from rag.contracts import Answer, Calibration, Candidate, Citation, Composition
 from rag.index import Index
 from rag.question import analyse, resolve_followup
-from rag.reader.model import Calibration, Reader
+from rag.reader.model import Reader
 from rag.retrieve import Retriever
-from rag.sentence_table import Candidate
 from rag.text import words
 
 WARM_SENTENCES = 200  # warm_up analyses an index this small whole (~2-3 s at most)
@@ -31,54 +31,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 class QuestionError(ValueError):
     """The question cannot be answered as asked; the message says why."""
-
-
-@dataclass
-class Citation:
-    """A verbatim source sentence: `Path(source).read_text()[start:end] == sentence`."""
-
-    n: int
-    doc_id: str
-    source: str
-    title: str
-    section: str
-    sentence: str
-    start: int
-    end: int
-    score: float
-    # Tradecraft (rag/tradecraft.py): the sentence's claim type and its document's grade.
-    claim_type: str = ""
-    grade: str = tradecraft.UNGRADED
-    reliability: str | None = None
-    credibility: int | None = None
-    date: str | None = None
-    url: str | None = None
-    source_name: str | None = None  # front matter `source`: who published the document
-
-
-@dataclass
-class Answer:
-    """The answer object of the contract (CLI `--json`, batch lines, HTTP API)."""
-
-    id: Any
-    question: str
-    answer: str
-    abstained: bool
-    citations: list[Citation]
-    timings_ms: dict[str, float]
-    resolved_question: str = ""
-    conflict: bool = False
-    bluf: str = ""
-    confidence: str = ""  # ICD 203-style line in words; empty when abstained
-    # The bottom line's value as it stands in citation `n`: {"text", "n", "start", "end"} with
-    # offsets into the document, like a citation's; None when the bottom line is a sentence.
-    value: dict[str, Any] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.update(data.pop("extra"))
-        return data
 
 
 def clean_question(question: Any, max_chars: int) -> str:

@@ -29,6 +29,7 @@ import numpy as np
 
 import rag  # noqa: F401  (offline environment first)
 from rag.config import Settings
+from rag.contracts import DocRecord
 from rag.doc_metadata import FILE_NAME as EDITS_FILE, MetadataEdits
 from rag.documents import (Document, DocumentError, find_files, load_document,
                            max_doc_sentences)
@@ -89,26 +90,6 @@ class IndexError_(RuntimeError):
 
 class IndexBusy(IndexError_):
     """Another process is writing to this embedded index."""
-
-
-@dataclass(frozen=True)
-class DocRecord:
-    """What the index knows about one committed document."""
-
-    doc_id: str
-    source: str
-    title: str
-    sha256: str
-    sentences: int
-    chunks: int
-    metadata: dict[str, Any]  # as the analyst left it: the file's, with the Library's edits
-    ingested_at: float
-    path: str = ""  # the file's absolute path, so pruning does not depend on the working dir
-    file_metadata: dict[str, Any] = field(default_factory=dict)  # what the file itself says
-
-    def file_exists(self) -> bool:
-        """Whether the document's file is still on disk."""
-        return Path(self.path or self.source).exists()
 
 
 @dataclass

@@ -25,7 +25,8 @@ from typing import Callable
 
 from rag.access import ANONYMOUS, Caller
 from rag.documents import SUPPORTED_SUFFIXES, doc_id_for, find_files
-from rag.index import DocRecord, Index
+from rag.contracts import DocRecord
+from rag.index import Index
 
 REMOVED_DIR = ".removed"
 STAGING_DIR = ".uploading"  # one folder per add_files call, named <pid>-<random>

@@ -9,9 +9,8 @@ content words the evidence must cover.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-
 from rag import nlp
+from rag.contracts import QType, QuestionInfo
 from rag.text import content_words
 
 PERSONS = {"PERSON"}
@@ -32,38 +31,29 @@ _ASKED_THING = re.compile(r"^\s*(?:what|which) ([a-z]{3,}) (?:did|does|do|is|was
 _MARKUP = re.compile(r"\[\d+\]|\*\*|__|[#>*`]")
 
 
-@dataclass(frozen=True)
-class QuestionInfo:
-    """What a question asks for."""
-
-    text: str  # the (resolved) question
-    qtype: str  # number | time | date | organization | person | place | reason | description
-    words: list[str]  # content words the evidence should cover
-
-
-_TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
-    ("number", re.compile(
+_TYPE_RULES: list[tuple[QType, re.Pattern[str]]] = [
+    (QType.NUMBER, re.compile(
         r"\bhow (?:many|much|large|big|high|long|far|old|tall|deep|wide|heavy|often)\b|"
         r"\b(?:number|numbers|count|figure|figures|percentage|percent|total|size|amount|"
         r"population|cost|costs|costing|price|capacity|volume|length|height|depth|area|"
         r"distance|duration|worth)\b|"
         r"\bwhat (?:is|was|were) the (?:\w+ )?value\b",
         re.I)),
-    ("time", re.compile(r"\b(?:what|which) (?:time|hour)\b", re.I)),
-    ("date", re.compile(r"^\s*when\b|\b(?:what|which) (?:year|date|day|weekday|month|decade|"
-                        r"century)\b|\bwhat year\b", re.I)),
-    ("organization", re.compile(r"\b(?:which|what) (?:[\w-]+ ){0,2}(?:company|companies|firm|"
-                                r"organi[sz]ations?|agency|agencies|consortium|manufacturer|"
-                                r"supplier|contractor|union|party|bank|newspaper|broadcaster)\b",
-                                re.I)),
-    ("person", re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:which|what) (?:[\w-]+ ){0,2}(?:person|"
-                          r"officials?|leaders?|ministers?|president|man|woman|people|group)\b",
-                          re.I)),
-    ("place", re.compile(r"^\s*where\b|\b(?:which|what) (?:\w+ )?(?:country|city|region|place|town|"
-                         r"province|state|area|river|island)\b", re.I)),
-    ("reason", re.compile(r"^\s*why\b|\bwhat (?:is|was) the (?:reason|cause)\b|\bfor what reason\b|"
-                          r"^\s*what (?:caused|causes|started|sparked|triggered)\b",
-                          re.I)),
+    (QType.TIME, re.compile(r"\b(?:what|which) (?:time|hour)\b", re.I)),
+    (QType.DATE, re.compile(r"^\s*when\b|\b(?:what|which) (?:year|date|day|weekday|month|"
+                            r"decade|century)\b|\bwhat year\b", re.I)),
+    (QType.ORGANIZATION, re.compile(r"\b(?:which|what) (?:[\w-]+ ){0,2}(?:company|companies|"
+                                    r"firm|organi[sz]ations?|agency|agencies|consortium|"
+                                    r"manufacturer|supplier|contractor|union|party|bank|"
+                                    r"newspaper|broadcaster)\b", re.I)),
+    (QType.PERSON, re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:which|what) (?:[\w-]+ ){0,2}"
+                              r"(?:person|officials?|leaders?|ministers?|president|man|woman|"
+                              r"people|group)\b", re.I)),
+    (QType.PLACE, re.compile(r"^\s*where\b|\b(?:which|what) (?:\w+ )?(?:country|city|region|"
+                             r"place|town|province|state|area|river|island)\b", re.I)),
+    (QType.REASON, re.compile(r"^\s*why\b|\bwhat (?:is|was) the (?:reason|cause)\b|"
+                              r"\bfor what reason\b|"
+                              r"^\s*what (?:caused|causes|started|sparked|triggered)\b", re.I)),
 ]
 
 
@@ -87,12 +77,12 @@ def counted_word(question: str) -> str:
     return match.group(1).lower() if match and match.group(1).lower() not in _NOT_COUNTED else ""
 
 
-def question_type(question: str) -> str:
+def question_type(question: str) -> QType:
     """The answer type a question asks for."""
     for qtype, pattern in _TYPE_RULES:
         if pattern.search(question):
             return qtype
-    return "description"
+    return QType.DESCRIPTION
 
 
 def analyse(question: str) -> QuestionInfo:

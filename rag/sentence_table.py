@@ -17,32 +17,9 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from rag import table_store
+from rag.contracts import Candidate
 from rag.index import READ_PAGE, Index
 from rag.text import stems
-
-
-@dataclass
-class Candidate:
-    """One sentence that may answer the question, with the signals that ranked it."""
-
-    id: str
-    text: str
-    doc_id: str
-    source: str
-    title: str
-    section: str
-    start: int
-    end: int
-    idx: int
-    chunk: int
-    kind: str
-    dense: float = 0.0  # cosine similarity of the sentence to the question
-    chunk_dense: float = 0.0  # cosine similarity of its chunk to the question
-    bm25: float = 0.0  # BM25 score, scaled so the best candidate has 1
-    coverage: float = 0.0  # IDF-weighted share of the question's words found in the sentence
-    score: float = 0.0  # the retrieval score; once read, fused with the reader's (rag.engine)
-    reader: float = 0.0  # the reader's probability that the sentence answers the question
-    answer: tuple[int, int] | None = None  # the reader's answer span, offsets into `text`
 
 
 @dataclass

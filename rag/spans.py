@@ -1,8 +1,8 @@
 """Picking the answer value out of a sentence: a figure with its qualifier and unit, a name
 with its title, an organisation, a group, a place, a date or a time of day.
 
-`answer_span(info, candidate, context)` returns `(value as written, normalised key, fit)` or
-None. `fit` says how well the value suits the question (higher is better): its unit is the one
+`answer_span(info, candidate, context)` returns a `Span` (value as written, normalised key, fit)
+or None. `fit` says how well the value suits the question (higher is better): its unit is the one
 the measure takes, a question word stands next to it, it opens the sentence when the question
 asks who did something. Pure text rules over spaCy's entities; no index, no model.
 """
@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 
 from rag import nlp
-from rag.question import PERSONS, PLACES, QuestionInfo, counted_word
-from rag.sentence_table import Candidate
+from rag.contracts import Candidate, QType, QuestionInfo, Span
+from rag.question import PERSONS, PLACES, counted_word
 from rag.text import COUNT_WORDS, YEAR, content_words, normalize, numbers_in, stem, words
 
 _QUALIFIER = re.compile(
@@ -70,10 +70,10 @@ def _expected_units(question: str) -> frozenset[str]:
     return frozenset().union(*(units for cue, units in _UNIT_CUES if cue.search(question)))
 
 
-def _number_span(cand: Candidate, question: str) -> tuple[str, str, int] | None:
+def _number_span(cand: Candidate, question: str) -> Span | None:
     """The figure in a sentence with its qualifier and unit, and how well it fits the question.
 
-    Returns (span, key, fit) — e.g. ("around 12,000 troops", "12000", 3) — where fit is 3 when
+    Returns a `Span` — e.g. Span("around 12,000 troops", "12000", 3) — whose fit is 3 when
     the figure's unit is what the question counts or measures, 2 when the words around it are,
     1 when they share another question word, 0 otherwise or when its unit cannot answer the
     measure; a vague count ("thousands") fits one less. None when the sentence has no figure
@@ -84,7 +84,7 @@ def _number_span(cand: Candidate, question: str) -> tuple[str, str, int] | None:
     counted = _counted_noun(question)
     units = _expected_units(question)
     text = cand.text
-    best: tuple[str, str, int] | None = None
+    best: Span | None = None
     spans = [(f"{v:g}", s, e) for v, s, e in _figures(text) if v not in qnums]
     spans += [(normalize(m.group(0)), m.start(), m.end()) for m in COUNT_WORDS.finditer(text)]
     years = {y for y in qnums if 1500 < y < 2100}
@@ -111,8 +111,8 @@ def _number_span(cand: Candidate, question: str) -> tuple[str, str, int] | None:
         if units and unit and not unit & units:
             fit = 0  # kilometres or passengers never say how often, tons never what it cost
         fit = max(0, fit - vague)
-        if best is None or fit > best[2]:
-            best = (text[begin:stop].strip(" ,;:"), key, fit)
+        if best is None or fit > best.fit:
+            best = Span(text[begin:stop].strip(" ,;:"), key, fit)
     return best
 
 
@@ -149,11 +149,11 @@ def _is_function_word(phrase: str) -> bool:
                     "be", "been", "will", "the", "a", "that", "for", "on", "with", "from"}
 
 
-def _entity_span(text: str, question: str, labels: set[str]) -> tuple[str, str, int] | None:
+def _entity_span(text: str, question: str, labels: set[str]) -> Span | None:
     """The best-placed entity of `labels` in `text` that the question does not already name
     (the first of those that fit equally well)."""
     qwords = set(words(question))
-    best: tuple[str, str, int] | None = None
+    best: Span | None = None
     for ent in nlp.entities(text):
         if ent.label not in labels or _named_in(ent.text, qwords, ent.label in PERSONS):
             continue
@@ -184,14 +184,14 @@ def _entity_span(text: str, question: str, labels: set[str]) -> tuple[str, str, 
             value, end = _with_range_end(text, start, end)
         doer = ent.label != "NORP"  # "Russian" opening a sentence is rarely the doer asked for
         fit = 1 + _near_question(text, ent.start, end, question, doer)
-        if best is None or fit > best[2]:
-            best = (value, normalize(value), fit)
+        if best is None or fit > best.fit:
+            best = Span(value, normalize(value), fit)
     return best
 
 
-def _best(*found: tuple[str, str, int] | None) -> tuple[str, str, int] | None:
+def _best(*found: Span | None) -> Span | None:
     """The best-fitting of several candidate values; on a tie, the one listed first."""
-    return max((f for f in found if f), key=lambda f: f[2], default=None)
+    return max((f for f in found if f), key=lambda f: f.fit, default=None)
 
 
 _PARTICLES = frozenset("de van von der den du da di la le bin al".split())
@@ -226,7 +226,7 @@ _ASKS_DOER = re.compile(r"^\s*(?:who|which\s+(?:[\w-]+\s+){0,2}?[\w-]+)\s+(?!(?:
                         re.I)
 
 
-def _name_span(text: str, question: str, person: bool = False) -> tuple[str, str, int] | None:
+def _name_span(text: str, question: str, person: bool = False) -> Span | None:
     """A capitalised multi-word name, not a place (nor, unless `person`, a person), that the
     question does not contain (the small NER model misses rare names).
 
@@ -245,8 +245,8 @@ def _name_span(text: str, question: str, person: bool = False) -> tuple[str, str
             continue
         if match.start() > 0 and not _named_in(name, qwords) and \
                 not _DATE_HINT.search(name):
-            return name, normalize(name), 1 + _near_question(text, match.start(), match.end(),
-                                                             question)
+            return Span(name, normalize(name), 1 + _near_question(text, match.start(),
+                                                                  match.end(), question))
     return None
 
 
@@ -269,13 +269,13 @@ def _named_in(name: str, qwords: set[str], person: bool = False) -> bool:
                for w in words(name))
 
 
-def _acronym_span(text: str, question: str) -> tuple[str, str, int] | None:
+def _acronym_span(text: str, question: str) -> Span | None:
     """An all-capitals name ("KCNA") the question does not contain."""
     qwords = set(words(question))
     for match in re.finditer(r"\b[A-Z]{2,8}\b", text):
         if match.group(0).lower() not in qwords:
-            return (match.group(0), normalize(match.group(0)),
-                    1 + _near_question(text, match.start(), match.end(), question))
+            return Span(match.group(0), normalize(match.group(0)),
+                        1 + _near_question(text, match.start(), match.end(), question))
     return None
 
 
@@ -286,14 +286,14 @@ _WHEN_WORDS = re.compile(r"\d|\b" + _MONTH + r"\b|\b(?i:(?:Mon|Tues|Wednes|Thurs
                          r"evening|night)\b")
 
 
-def can_be_type(value: str, qtype: str) -> bool:
+def can_be_type(value: str, qtype: QType) -> bool:
     """False when `value` cannot answer a question of `qtype` at all: a count without a
     figure (a year, a day of the month or a clock time is none) or quantity word, a date or
     time without a digit, month, season or the like. Loose on
     purpose ("the 12th century", "several", "66 million years ago" pass); other types pass."""
-    if qtype == "number":
+    if qtype == QType.NUMBER:
         return bool(_figures(value) or COUNT_WORDS.search(value) or _QUANTITY.search(value))
-    if qtype in ("date", "time"):
+    if qtype in (QType.DATE, QType.TIME):
         return bool(_WHEN_WORDS.search(value))
     return True
 
@@ -312,16 +312,16 @@ _QUANTITY = re.compile(r"\b(?:few|several|dozens?|half|twice|double|triple|many|
 
 
 def answer_span(info: QuestionInfo, cand: Candidate,
-                context: str = "") -> tuple[str, str, int] | None:
+                context: str = "") -> Span | None:
     """The value a sentence gives for what the question asks, or None if it gives none.
 
     `context` (the sentence with its neighbours) lets a sentence that says "She …" give the
     name from the sentence before it.
     """
-    if info.qtype == "number":
+    if info.qtype == QType.NUMBER:
         return _number_span(cand, info.text)
     found = _named_span(info, cand.text, context)
-    if found and _other_nationality(found[0], info.text):
+    if found and _other_nationality(found.value, info.text):
         return None
     return found
 
@@ -338,9 +338,9 @@ _WHICH_PHRASE = re.compile(r"^\s*(?i:which|what)\s+(?:[A-Z][\w-]*\s+)+")
 _DEMONYM = re.compile(r"\b[A-Z][a-z]+(?:ian|an|ese|ish)\b")
 
 
-def _named_span(info: QuestionInfo, text: str, context: str) -> tuple[str, str, int] | None:
+def _named_span(info: QuestionInfo, text: str, context: str) -> Span | None:
     """The name, date or time a sentence gives for a non-numeric typed question."""
-    if info.qtype == "person":
+    if info.qtype == QType.PERSON:
         # "fighting alongside Russian forces": the group next to the question's words beats
         # a person named elsewhere in the sentence.
         found = _best(_entity_span(text, info.text, PERSONS), _name_span(text, info.text, True),
@@ -349,24 +349,24 @@ def _named_span(info: QuestionInfo, text: str, context: str) -> tuple[str, str, 
             found = (_entity_span(context, info.text, PERSONS)
                      or _name_span(context, info.text, True))
         return found
-    if info.qtype == "organization":
+    if info.qtype == QType.ORGANIZATION:
         return (_entity_span(text, info.text, {"ORG"}) or _name_span(text, info.text)
                 or _acronym_span(text, info.text) or _entity_span(text, info.text, {"NORP"}))
-    if info.qtype == "time":
+    if info.qtype == QType.TIME:
         match = _CLOCK.search(text)
-        return (match.group(0), normalize(match.group(0)),
-                1 + _near_question(text, match.start(), match.end(), info.text)) \
+        return Span(match.group(0), normalize(match.group(0)),
+                    1 + _near_question(text, match.start(), match.end(), info.text)) \
             if match else None
-    if info.qtype == "date":
+    if info.qtype == QType.DATE:
         found = _entity_span(text, info.text, {"DATE"})
         if not found:
             match = _WHEN.search(text)
             if match:
                 value, end = _with_range_end(text, match.start(), match.end())
-                found = (value, normalize(value),
-                         _near_question(text, match.start(), end, info.text))
+                found = Span(value, normalize(value),
+                             _near_question(text, match.start(), end, info.text))
         return found
-    if info.qtype == "place":
+    if info.qtype == QType.PLACE:
         return _headed_name(text, info.text) or _entity_span(text, info.text, PLACES)
     return None
 
@@ -375,7 +375,7 @@ def _named_span(info: QuestionInfo, text: str, context: str) -> tuple[str, str, 
 _WHICH_HEAD = re.compile(r"^\s*(?i:which|what)\s+(?:[\w-]+\s+){0,2}?([a-z]+)\b")
 
 
-def _headed_name(text: str, question: str) -> tuple[str, str, int] | None:
+def _headed_name(text: str, question: str) -> Span | None:
     """A name the sentence gives the noun the question asks for: "Which region …?" and
     "… destabilize the Indo-Pacific region" give "Indo-Pacific region"."""
     head = _WHICH_HEAD.match(question)
@@ -385,4 +385,5 @@ def _headed_name(text: str, question: str) -> tuple[str, str, int] | None:
     if not match or _named_in(match.group(1), set(words(question))):
         return None
     value = match.group(0)
-    return value, normalize(value), 1 + _near_question(text, match.start(), match.end(), question)
+    return Span(value, normalize(value),
+                1 + _near_question(text, match.start(), match.end(), question))

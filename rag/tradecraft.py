@@ -41,6 +41,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from rag.contracts import UNGRADED
+
 CLAIM_TYPES = ("reported_fact", "attributed_claim", "direct_quote", "assessment")
 CLAIM_TYPE_WORDS = {"reported_fact": "reported fact", "attributed_claim": "attributed claim",
                     "direct_quote": "direct quote", "assessment": "assessment (opinion)"}
@@ -50,7 +52,6 @@ RELIABILITY = {"A": "completely reliable", "B": "usually reliable", "C": "fairly
                "F": "reliability cannot be judged"}
 CREDIBILITY = {1: "confirmed by other sources", 2: "probably true", 3: "possibly true",
                4: "doubtful", 5: "improbable", 6: "truth cannot be judged"}
-UNGRADED = "ungraded"
 
 # A quoted span of 3+ words, or an opening quote the sentence never closes.
 _QUOTE = re.compile(r'“(?:[^”\w]*\w+\b){3}[^”]*(?:”|$)|'

@@ -26,10 +26,11 @@ from rag.access import Caller, DocumentAccess, caller_from_headers, can_see
 from rag.brief import brief
 from rag.brief.export import save_copies
 from rag.config import Settings
+from rag.contracts import DocRecord
 from rag.documents import SUPPORTED_SUFFIXES
 from rag.engine import Engine, QuestionError
 from rag.guard import removal_allowed
-from rag.index import DocRecord, IndexError_
+from rag.index import IndexError_
 from rag.library import AddReport, LibraryError, add_files, remove_document, upload_folder
 from rag.ui_grades import grades_form
 from rag.ui_render import (LIBRARY_HEADERS, copy_text, document_choices, document_html, escape,

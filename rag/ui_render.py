@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable
 
-from rag.index import DocRecord
+from rag.contracts import DocRecord
 from rag.tradecraft import grade_label
 # `escape` is used here and by rag.ui; it lives with the document renderer.
 from rag.ui_markdown import escape, inline_html, is_rendered, render, same_words

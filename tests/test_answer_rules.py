@@ -15,9 +15,8 @@ from rag import nlp
 from rag.answer import compose, unanswered_because
 from rag.config import ConfigError, load_settings
 from rag.question import analyse, counted_word, question_type, resolve_followup
-from rag.reader.model import Calibration
+from rag.contracts import Calibration, Candidate, QType, QuestionInfo, Span
 from rag.rules import RULES
-from rag.sentence_table import Candidate
 from rag.spans import answer_span
 from tests.conftest import DOCS
 
@@ -29,7 +28,7 @@ def sentence(text: str) -> Candidate:
 
 def value(question: str, text: str, context: str = "") -> str | None:
     found = answer_span(analyse(question), sentence(text), context)
-    return found[0] if found else None
+    return found.value if found else None
 
 
 @pytest.mark.parametrize("question, qtype", [
@@ -43,6 +42,15 @@ def value(question: str, text: str, context: str = "") -> str | None:
 ])
 def test_question_types(question: str, qtype: str):
     assert question_type(question) == qtype
+
+
+def test_an_unknown_answer_type_is_refused():
+    """A typo in a qtype raises where the question info is made (or re-made with `replace`)
+    instead of silently becoming a description."""
+    info = QuestionInfo("How many?", "number", ["many"])
+    assert info.qtype is QType.NUMBER and f"{info.qtype}" == "number"
+    with pytest.raises(ValueError):
+        QuestionInfo("How many?", "nubmer", ["many"])
 
 
 @pytest.mark.parametrize("question, text, expected", [
@@ -100,8 +108,8 @@ def test_a_unit_the_measure_cannot_take_scores_nothing():
     question = analyse("How often will the trains run?")
     wrong = answer_span(question, sentence("The line will run 14.6 kilometres across the city."))
     right = answer_span(question, sentence("Service: every 3.5 minutes at peak times."))
-    assert wrong is not None and wrong[2] == 0
-    assert right is not None and right[:2] == ("3.5 minutes", "3.5") and right[2] == 3
+    assert wrong is not None and wrong.fit == 0
+    assert right == Span("3.5 minutes", "3.5", 3)
 
 
 @pytest.mark.parametrize("question, text", [

@@ -13,9 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rag.contracts import Calibration
 from rag.evaluate.command import SQUAD_VAL_DEFAULT
 from rag.reader.calibrate import Readout, choose, figures, top_k
-from rag.reader.model import MODEL_DIR, Calibration, Reader, _best_span
+from rag.reader.model import MODEL_DIR, Reader, _best_span
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rag.engine import Engine
-from rag.index import DocRecord
+from rag.contracts import DocRecord
 from rag.tradecraft import (Cited, claim_type, confidence_line, grade, grade_label, hedges,
                             source_fields)
 from rag.ui_render import LIBRARY_HEADERS, grade_of, library_rows

@@ -29,7 +29,7 @@ from rag.brief.figures import (DisagreementFinder, Figure, comparable, dates_and
 from rag.brief.model import Brief, BriefLine, Side, SourceEntry, Topic
 from rag.brief.scope import Scope, Sentence, library_rows, pick, topic_rows
 from rag.brief.topics import _NAMED, group_documents, topic_label
-from rag.engine import Citation
+from rag.contracts import UNGRADED, Citation
 
 ONE_PAGE_WORDS = 600  # the default brief's page: about 400–600 words
 NLP_LIMIT = 300  # sentences parsed, spread over the documents (keeps big libraries fast)
@@ -210,7 +210,7 @@ def _gaps(scope: Scope, topics: list[TopicDraft], parsed: dict[int, tuple[Senten
     documents = [(d, scope.title(d), bool(scope.metadata(d).get("date"))) for d in in_topics]
     out += gap_lines.undated(sorted(documents), sentences)
     bare = [d for d in sorted(in_topics)
-            if tradecraft.grade_label(scope.metadata(d)) == tradecraft.UNGRADED]
+            if tradecraft.grade_label(scope.metadata(d)) == UNGRADED]
     evidence = [next(s for s in sentences if s.doc_id == d) for d in bare
                 if any(s.doc_id == d for s in sentences)]
     out += gap_lines.ungraded([scope.title(d) for d in bare], evidence)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from rag.engine import Citation
+from rag.contracts import Citation
 
 
 @dataclass

@@ -15,9 +15,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from rag.contracts import Calibration
 from rag.evaluate.data import Record
 from rag.evaluate.judge import squash
-from rag.reader.model import Calibration, Reader
+from rag.reader.model import Reader
 
 WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 POOL = 15  # the candidates rag.answer.compose weighs (its `pool`)

@@ -17,34 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.contracts import Calibration
 from rag.reader.encode import encode_pairs, load_tokenizer
 
 MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "reader"
 MAX_SPAN_TOKENS = 24  # SQuAD answers are short; longer spans are the decoder wandering off
 BATCH_CHARS = 8_000  # longest pair x rows per onnxruntime call (see rag/embeddings.py)
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """How the reader's probability joins retrieval, chosen on validation (the card's
-    `calibration`): fused = retrieval score + `weight` x probability; a sentence read at
-    `threshold` or more answers the question in the reader's view, and when `abstains`, no read
-    candidate reaching it means no answer."""
-
-    weight: float = 1.0
-    threshold: float = 0.0
-    read_top: int = 20  # how many retrieval candidates the reader scores
-    abstains: bool = True  # False: the threshold never refuses or drops a value on its own
-
-    @property
-    def floor(self) -> float:
-        """The probability below which the reader's word does not count: the threshold when
-        it abstains, else 0."""
-        return self.threshold if self.abstains else 0.0
-
-    def fuse(self, score: float, probability: float) -> float:
-        """The ranking score of a candidate with retrieval `score` and reader `probability`."""
-        return score + self.weight * probability
 
 
 class ReaderError(RuntimeError):

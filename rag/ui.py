@@ -32,6 +32,7 @@ from rag.engine import Engine, QuestionError
 from rag.guard import removal_allowed
 from rag.index import IndexError_
 from rag.library import AddReport, LibraryError, add_files, remove_document, upload_folder
+from rag.suggest import EMPTY_LIBRARY, Suggester, placeholder_question
 from rag.ui_grades import grades_form
 from rag.ui_render import (LIBRARY_HEADERS, copy_text, document_choices, document_html, escape,
                            library_rows,
@@ -44,8 +45,7 @@ log = logging.getLogger("sitrep.ui")
 # (gr.Error): exception text may quote paths, document text or internals; the log has it.
 NEUTRAL_ERROR = "Something went wrong answering that; the error is logged."
 STATIC = Path(__file__).resolve().parent / "static" / "ui"
-EXAMPLES = ["How many troops?", "Who visited North Korea?", "What is China concerned about?",
-            "What did North Korea get in return?"]
+CHAT_HINT = "Ask about the documents in the library. Every answer cites its source sentences."
 DOC_HINT = '<p class="sitrep-empty">Select a source to read it in its document.</p>'
 NO_QUESTION = "Type a question first."
 NO_REMOVAL = ("Removing documents is not enabled for you: it needs a group named in "
@@ -117,8 +117,9 @@ PAGE_JS = """
 # The conversation survives a reload of the tab (sessionStorage: per tab, gone when it closes).
 SAVE_JS = "(saved) => { try { sessionStorage.setItem('sitrep-conversation', saved); } " \
           "catch (error) {} }"
-LOAD_JS = "() => { try { return [sessionStorage.getItem('sitrep-conversation') || '']; } " \
-          "catch (error) { return ['']; } }"
+# (The second input, the conversation State, is the server's: the page passes it on as is.)
+LOAD_JS = "(saved, state) => { try { return [sessionStorage.getItem('sitrep-conversation') " \
+          "|| '', state]; } catch (error) { return ['', state]; } }"
 # The clipboard API needs a secure context; plain-http intranet hosts fall back to execCommand.
 COPY_JS = """
 async (text) => {
@@ -195,6 +196,7 @@ class Workspace:
     engine: Engine
     settings: Settings
     access: DocumentAccess
+    suggester: Suggester
 
     def caller(self, request: gr.Request) -> Caller:
         return caller_from_headers(request.headers, self.settings)
@@ -205,6 +207,10 @@ class Workspace:
     def allowed(self, request: gr.Request) -> set[str]:
         return self.access.allowed_docs(self.caller(request))
 
+    def examples(self, request: gr.Request) -> list[str]:
+        """The chat's example questions for what this caller may see (`rag.suggest`)."""
+        return self.suggester.questions(self.visible(request))
+
     def may_remove(self, request: gr.Request) -> bool:
         """May this caller remove documents (`rag.guard.removal_allowed`)?"""
         return removal_allowed(self.caller(request), self.settings)
@@ -214,6 +220,15 @@ class Workspace:
         if doc_id not in self.allowed(request):
             return None
         return self.engine.index.document_text(doc_id)
+
+
+@dataclass
+class ChipUpdate:
+    """The event handler that sets the chat's example chips and question hint, and the two
+    components it updates (for the Library tab's changes to chain)."""
+
+    fn: Any
+    outputs: list[Any]
 
 
 @dataclass
@@ -296,20 +311,20 @@ def _answer_view(key: str, result: dict[str, Any] | None) -> tuple[str, Listing,
             copy_text(result["answer"], citations), DOC_HINT)
 
 
-def _chat_tab(space: Workspace, blocks: gr.Blocks) -> None:
-    """Chat with example chips, the sources of the shown answer, copy and clear."""
+def _chat_tab(space: Workspace, blocks: gr.Blocks) -> ChipUpdate:
+    """Chat with example chips, the sources of the shown answer, copy and clear. Returns how
+    to set the chips for the library as it is, for the Library tab's changes to chain."""
     conversation = gr.State(Conversation())
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=360):
             # No per-message copy button: it would copy the [n] links' markup; the copy
             # button below copies the answer with its sources instead.
             # Its own clear (trash) button is hidden by CSS: "New conversation" is the one.
-            chatbot = gr.Chatbot(label="Conversation", height=520, examples=[
-                {"text": q} for q in EXAMPLES], placeholder="Ask about the documents in the "
-                "library. Every answer cites its source sentences.", buttons=[],
-                elem_id="sitrep-chat")
+            # The example chips come from the library the caller sees, set on page load.
+            chatbot = gr.Chatbot(label="Conversation", height=520, placeholder=CHAT_HINT,
+                                 buttons=[], elem_id="sitrep-chat")
             with gr.Row():
-                question = gr.Textbox(label="Question", placeholder="e.g. How many troops?",
+                question = gr.Textbox(label="Question", placeholder=placeholder_question([]),
                                       scale=5, autofocus=True, max_length=4000,
                                       elem_id="sitrep-question")
                 send = gr.Button("Ask", variant="primary", scale=1, min_width=80)
@@ -364,10 +379,22 @@ def _chat_tab(space: Workspace, blocks: gr.Blocks) -> None:
     def use_example(evt: gr.SelectData) -> str:
         return evt.value["text"]
 
+    def examples(request: gr.Request) -> tuple[Any, Any]:
+        """Example chips about the caller's library (made once per index generation); an
+        empty library gets none and says how to fill it."""
+        shown = space.examples(request)
+        return (gr.update(examples=[{"text": q} for q in shown] or None,
+                          placeholder=CHAT_HINT if space.visible(request) else EMPTY_LIBRARY),
+                gr.update(placeholder=placeholder_question(shown)))
+
     def reset() -> tuple[Any, ...]:
         return [], Conversation(), "", *_answer_view("", None)
 
-    def restore(text: str) -> tuple[Any, ...]:
+    def restore(text: str, current: Conversation) -> tuple[Any, ...]:
+        """The conversation this tab saved, unless a question was asked before the page
+        finished loading (restoring then would drop it: `answer` would find no question)."""
+        if current.messages or current.pending:
+            return tuple(gr.skip() for _ in answer_outputs)
         convo = Conversation.from_json(text)
         last = max(convo.answers, default=None)
         return (convo.messages, convo, gr.skip(),
@@ -387,11 +414,14 @@ def _chat_tab(space: Workspace, blocks: gr.Blocks) -> None:
     for trigger in (clear.click, chatbot.clear):
         trigger(reset, None, answer_outputs, queue=False)
     saved.change(None, [saved], None, js=SAVE_JS)
-    blocks.load(restore, [saved], answer_outputs, js=LOAD_JS, queue=False)
+    blocks.load(restore, [saved, conversation], answer_outputs, js=LOAD_JS, queue=False)
+    blocks.load(examples, None, [chatbot, question], queue=False)
+    return ChipUpdate(examples, [chatbot, question])
 
 
-def _library_tab(space: Workspace, blocks: gr.Blocks) -> None:
-    """The documents in the index (refreshed on page load); upload to add, pick to remove."""
+def _library_tab(space: Workspace, blocks: gr.Blocks, chips: ChipUpdate) -> None:
+    """The documents in the index (refreshed on page load); upload to add, pick to remove.
+    Each change also sets the chat's example chips for the library as it now is."""
     with gr.Tab("Library", id="library") as tab:
         table = gr.Dataframe(headers=LIBRARY_HEADERS, label="Documents in the index",
                              interactive=False, wrap=True, elem_id="sitrep-library")
@@ -475,9 +505,11 @@ def _library_tab(space: Workspace, blocks: gr.Blocks) -> None:
     for trigger in (blocks.load, tab.select):
         trigger(refresh, None, [table, doomed], queue=False)
     # No progress overlay: it covered the table; the status line reports per file instead.
-    upload.upload(add, [upload], [table, doomed, status, upload], show_progress="hidden")
+    upload.upload(add, [upload], [table, doomed, status, upload], show_progress="hidden").then(
+        chips.fn, None, chips.outputs, queue=False)
     remove.click(ask_first, [doomed], [confirm_box, question, status], queue=False)
-    confirm.click(drop, [doomed], [table, doomed, status, confirm_box])
+    confirm.click(drop, [doomed], [table, doomed, status, confirm_box]).then(
+        chips.fn, None, chips.outputs, queue=False)
     cancel.click(lambda: (gr.update(visible=False), "Nothing was removed."), None,
                  [confirm_box, status], queue=False)
     # A different choice (or none) withdraws the question: "Yes" always means the one named.
@@ -540,7 +572,7 @@ def _brief_tab(space: Workspace) -> None:
 
 def build_ui(engine: Engine, settings: Settings) -> gr.Blocks:
     """The whole UI: Chat, Library and Brief tabs over one engine."""
-    space = Workspace(engine, settings, DocumentAccess(engine.index))
+    space = Workspace(engine, settings, DocumentAccess(engine.index), Suggester(engine))
     with _Blocks(title="Sitrep") as blocks:
         # Gradio checks that a file sent to an event was uploaded (and copies nothing else
         # into its cache) only once `has_launched` is set, which `launch()` does and
@@ -550,7 +582,7 @@ def build_ui(engine: Engine, settings: Settings) -> gr.Blocks:
                     "exact source sentences.", elem_id="sitrep-header")
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
-                _chat_tab(space, blocks)
-            _library_tab(space, blocks)
+                chips = _chat_tab(space, blocks)
+            _library_tab(space, blocks, chips)
             _brief_tab(space)
     return blocks

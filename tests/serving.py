@@ -195,16 +195,20 @@ class LogCapture(logging.Handler):
 
 
 @contextmanager
-def serve_library(root: Path, extra: dict[str, str]) -> Iterator[str]:
-    """The app (UI and API) under a real server over a copy of docs/ in `root`/docs plus the
-    `extra` files (name → text), indexed; no rate limit (one browser does everything) and
-    removal on without sign-in (SITREP_ALLOW_REMOVE=1). Yields the server's URL."""
+def serve_library(root: Path, extra: dict[str, str], shipped: bool = True) -> Iterator[str]:
+    """The app (UI and API) under a real server over a copy of docs/ (without it when not
+    `shipped`) in `root`/docs plus the `extra` files (name → text), indexed; no rate limit
+    (one browser does everything) and removal on without sign-in (SITREP_ALLOW_REMOVE=1).
+    Yields the server's URL."""
     from app import create_app
 
     from .conftest import DOCS, make_settings
 
     docs_dir = root / "docs"
-    shutil.copytree(DOCS, docs_dir)
+    if shipped:
+        shutil.copytree(DOCS, docs_dir)
+    else:
+        docs_dir.mkdir(parents=True)
     for name, text in extra.items():
         (docs_dir / name).write_text(text, encoding="utf-8")
     settings = make_settings(root / "index", docs_dir=docs_dir, rate_limit=0)

@@ -54,6 +54,44 @@ access: [intel]
 ---
 Operation Nightjar moved 7,431 crates of ammunition through Rason in October.
 """
+# Two reports for a library that starts empty (the example-chip test).
+RED_SEA = """---
+title: Red Sea shipping update
+source: Maritime Security Desk
+date: 2026-01-12
+---
+# Red Sea shipping update
+
+Houthi forces attacked 23 merchant vessels in the southern Red Sea between November and January.
+Vice Admiral Brad Cooper visited Djibouti to coordinate the naval escort mission.
+Maersk suspended all transits through the Bab el-Mandeb Strait after one of its container ships
+was hit by a drone.
+"We will not send our crews into harm's way while the attacks continue," Vincent Clerc said.
+
+## Rerouting
+
+Shipping analysts estimate that about 300 container ships now sail around the Cape of Good Hope.
+The detour adds ten days to a voyage from Shanghai to Rotterdam.
+Egypt is worried about lost Suez Canal revenue, which fell by half in January.
+"""
+SVALBARD = """---
+title: Svalbard polar bear survey
+source: Polar Field Office
+date: 2026-03-02
+---
+# Svalbard polar bear survey
+
+The Norwegian Polar Institute counted 412 polar bears on Svalbard during the spring survey.
+Dr. Ingrid Solberg led the survey team from a base in Longyearbyen.
+The survey used two helicopters and a research vessel.
+"The population is stable, but sea ice is retreating earlier every year," Solberg said.
+Scientists fear that shrinking sea ice will push more bears onto land near settlements.
+"""
+# Words only a question about that report would use.
+RED_SEA_WORDS = ("Djibouti", "Egypt", "Clerc", "Houthi", "merchant", "container", "shipping",
+                 "Maersk", "Cooper")
+SVALBARD_WORDS = ("polar", "bears", "Solberg", "survey", "Institute", "helicopters",
+                  "scientists", "Svalbard")
 
 
 @dataclass
@@ -85,6 +123,26 @@ def page(chromium: Browser, site: Site) -> Page:
     tab.goto(site.url + "/")
     yield tab
     context.close()
+
+
+def chips(page: Page):
+    """The chat's example question chips."""
+    return page.locator("#sitrep-chat button.example")
+
+
+def chip_texts(page: Page) -> list[str]:
+    return [t.strip() for t in chips(page).all_inner_texts()]
+
+
+def about(question: str, words: tuple[str, ...]) -> bool:
+    return any(w.lower() in question.lower() for w in words)
+
+
+def upload(page: Page, path: Path) -> None:
+    """Add a file in the Library tab and wait until it is in the index."""
+    page.get_by_role("tab", name="Library").click()
+    page.locator("#sitrep-upload input[type=file]").set_input_files(str(path))
+    expect(page.locator("#sitrep-library-status")).to_contain_text(f"Added {path.name}")
 
 
 def ask(page: Page, question: str) -> None:
@@ -148,6 +206,60 @@ def test_answer_cites_and_highlights(page: Page) -> None:
     expect(page.locator("[data-testid=bot]")).to_contain_text("Shoigu")
     page.locator("[data-testid=bot]").get_by_role("link", name="[1]").first.click()
     expect(mark).to_contain_text(cited)
+
+
+def test_example_chips_are_about_the_documents_the_caller_may_see(page: Page) -> None:
+    """On the shipped article the chips ask about it (made from its sentences, each one the
+    engine answers); the intel-only Nightjar report never lends a chip to an anonymous caller."""
+    expect(chips(page)).to_have_count(4)
+    shown = chip_texts(page)
+    assert "Who visited North Korea?" in shown, shown
+    assert not any(about(q, ("Nightjar", "crates", "Rason")) for q in shown), shown
+    expect(page.get_by_role("textbox", name="Question", exact=True)).to_have_attribute(
+        "placeholder", f"e.g. {shown[0]}")
+    snap(page, "examples")
+
+
+def test_example_chips_follow_the_library(chromium: Browser, tmp_path: Path) -> None:
+    """A library that starts empty offers no chips and says how to fill it; after one report
+    is uploaded the chips ask about it, and after a second (newer) one, about both, the newest
+    first. A chip asks its question and gets an answer from its report, not an abstention."""
+    red_sea, svalbard = tmp_path / "red-sea.md", tmp_path / "svalbard.md"
+    red_sea.write_text(RED_SEA, encoding="utf-8")
+    svalbard.write_text(SVALBARD, encoding="utf-8")
+    with serve_library(tmp_path / "site", {}, shipped=False) as url:
+        context = chromium.new_context(viewport={"width": 1360, "height": 900})
+        page = context.new_page()
+        page.goto(url + "/")
+        chat = page.locator("#sitrep-chat")
+        expect(chat).to_contain_text("The library is empty")
+        page.wait_for_timeout(500)  # the load events have settled: still no chips
+        expect(chips(page)).to_have_count(0)
+
+        upload(page, red_sea)
+        page.get_by_role("tab", name="Chat").click()
+        expect(chips(page).first).to_be_visible()
+        first = chip_texts(page)
+        assert 1 <= len(first) <= 4 and all(about(q, RED_SEA_WORDS) for q in first), first
+        expect(chat).not_to_contain_text("The library is empty")
+
+        upload(page, svalbard)
+        page.get_by_role("tab", name="Chat").click()
+        expect(chips(page).first).not_to_have_text(first[0])
+        both = chip_texts(page)
+        assert len(both) == 4 and about(both[0], SVALBARD_WORDS), both
+        assert any(about(q, RED_SEA_WORDS) for q in both), both
+        # A fresh page of the same library shows the same chips (made once, then cached).
+        page.reload()
+        expect(chips(page)).to_have_count(4)
+        assert chip_texts(page) == both
+
+        chips(page).first.click()
+        reply = page.locator("[data-testid=bot]").last
+        expect(reply).to_be_visible()
+        expect(reply).not_to_contain_text("do not say")
+        expect(page.locator(".sitrep-cite").first).to_contain_text("Svalbard polar bear survey")
+        context.close()
 
 
 def test_keyboard_opens_a_source_and_copy_includes_sources(page: Page) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from rag import render
 from rag.documents import Sentence, find_files, load_document
 from rag.evaluate.data import Record
 from rag.evaluate.report import failure_table
@@ -32,8 +33,13 @@ def sentences() -> dict[str, list[tuple[str, str, Sentence]]]:
     return found
 
 
+def _written(answer: dict[str, Any]) -> dict[str, Any]:
+    """An answer object with its texts written from its fields, as the engine writes them."""
+    return {**answer, "bluf": render.bluf(answer), "answer": render.markdown(answer)}
+
+
 def _abstention() -> dict[str, Any]:
-    return {"answer": ABSTAIN, "bluf": ABSTAIN, "abstained": True, "citations": []}
+    return _written({"bottom_line": [{"lead": ABSTAIN}], "abstained": True, "citations": []})
 
 
 def _gold_with_random_citations(sentences, seed: int = 7):
@@ -47,8 +53,8 @@ def _gold_with_random_citations(sentences, seed: int = 7):
         citations = [{"n": n, "source": source, "title": title, "section": s.section,
                       "sentence": s.text, "start": s.start, "end": s.end}
                      for n, (source, title, s) in enumerate(picked, 1)]
-        bluf = f"**{' / '.join(record.answers)}** [1][2]"
-        return {"answer": bluf, "bluf": bluf, "abstained": False, "citations": citations}
+        said = {"value": " / ".join(record.answers), "cites": [1, 2]}
+        return _written({"bottom_line": [said], "abstained": False, "citations": citations})
     return answer
 
 
@@ -61,8 +67,9 @@ def _never_abstains(report: Report):
         if not given["abstained"]:
             return given
         cited = given["citations"][:1]
-        bluf = f"{cited[0]['sentence']} [1]" if cited else "Unknown."
-        return {**given, "answer": bluf, "bluf": bluf, "abstained": False, "citations": cited}
+        said = {"cites": [1], "quotes": True} if cited else {"lead": "Unknown."}
+        return _written({**given, "bottom_line": [said], "abstained": False, "citations": cited,
+                         "confidence": ""})
     return answer
 
 

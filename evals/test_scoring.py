@@ -18,42 +18,62 @@ def _cite(n: int, sentence: str) -> dict:
             "source": "docs/x.txt", "start": 0, "end": len(sentence)}
 
 
-def test_statements_end_at_their_markers():
-    text = "**About 12,000** — “estimate” [1][2]; and more [3].\n\n- “quoted” — Title [2]\nNo cite."
-    assert statements(text) == [("About 12,000 — “estimate”", (1, 2)), ("and more", (3,)),
-                                ("“quoted” — Title", (2,)), ("No cite.", ())]
+def _answer(*bottom_line: dict, citations: list[dict], **fields) -> dict:
+    """An answer object as `Answer.to_dict()` gives it, with only what the checks read."""
+    return {"bottom_line": list(bottom_line), "citations": citations, "abstained": False,
+            **fields}
+
+
+def test_statements_come_from_the_fields():
+    """Each claim of the bottom line with its citations, then each cited sentence listed under
+    it; the quoted sentence of a bottom line is not listed again, and "." is no statement."""
+    quoted = {**_cite(2, "quoted"), "title": "Title"}
+    answer = _answer({"value": "About 12,000", "tail": " — “estimate”", "cites": [1, 3]},
+                     {"lead": "; and more", "cites": [2], "quotes": True}, {"lead": "."},
+                     citations=[_cite(1, TROOPS), quoted, _cite(3, OTHER)])
+    assert statements(answer) == [("About 12,000 — “estimate”", (1, 3)),
+                                  ("and more — quoted", (2,)),
+                                  (f"“{TROOPS}” — Russia North Korea", (1,)),
+                                  (f"“{OTHER}” — Russia North Korea", (3,))]
+    no_cite = _answer({"lead": "No cite."}, citations=[])
+    assert statements(no_cite) == [("No cite.", ())]
 
 
 def test_support_and_needed_citations_follow_alce():
-    answer = {"answer": "**Approximately 12,000 troops** — “estimate”, “reportedly” [1][2][3]",
-              "citations": [_cite(1, TROOPS), _cite(2, SENT), _cite(3, OTHER)]}
-    [check] = judge_citations(answer)
+    answer = _answer({"value": "Approximately 12,000 troops",
+                      "tail": " — as the sources put it: “estimate”, “reportedly”",
+                      "cites": [1, 2, 3]},
+                     citations=[_cite(1, TROOPS), _cite(2, SENT), _cite(3, OTHER)])
+    check = judge_citations(answer)[0]
     assert check.supported
     assert check.needed == (1, 2)  # [3] neither supports alone nor is missed when removed
 
 
 def test_attribution_to_the_cited_document_is_supported():
     cite = {**_cite(1, TROOPS), "title": "Drowned Valley", "grade": "C3"}
-    answer = {"answer": "Sources disagree: **12,000 troops** — Drowned Valley (C3) [1]",
-              "citations": [cite]}
-    assert [c.supported for c in judge_citations(answer)] == [True]
+    answer = _answer({"lead": "Sources disagree: ", "value": "12,000 troops",
+                      "tail": " — Drowned Valley (C3)", "cites": [1]}, {"lead": "."},
+                     citations=[cite])
+    assert [c.supported for c in judge_citations(answer)] == [True, True]
 
 
 def test_the_confidence_line_is_not_a_claim():
     confidence = "Confidence: low — one source, not independently corroborated."
-    answer = {"answer": f"**About 12,000 troops** [1]\n\n{confidence}", "confidence": confidence,
-              "citations": [_cite(1, TROOPS)]}
-    assert [c.supported for c in judge_citations(answer)] == [True]
+    answer = _answer({"value": "About 12,000 troops", "cites": [1]}, confidence=confidence,
+                     citations=[_cite(1, TROOPS)])
+    assert [c.text for c in judge_citations(answer)] == [
+        "About 12,000 troops", f"“{TROOPS}” — Russia North Korea"]
 
 
 def test_a_figure_the_citations_lack_is_unsupported():
-    answer = {"answer": "**About 11,000 troops** [1]", "citations": [_cite(1, TROOPS)]}
-    [check] = judge_citations(answer)
+    answer = _answer({"value": "About 11,000 troops", "cites": [1]},
+                     citations=[_cite(1, TROOPS)])
+    check = judge_citations(answer)[0]
     assert not check.supported and "11,000" in check.missing and check.needed == ()
 
 
 def test_an_uncited_statement_is_unsupported():
-    [check] = judge_citations({"answer": "Troops were sent.", "citations": []})
+    [check] = judge_citations(_answer({"lead": "Troops were sent."}, citations=[]))
     assert not check.supported and check.cited == ()
 
 

@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from pathlib import Path
 
@@ -87,8 +86,9 @@ def hedge_verdicts(report: Report) -> list[tuple[str, bool, str]]:
             continue  # answered from other evidence: a matter for evidence recall, not hedges
         text, bluf = o.answer["answer"].lower(), o.answer.get("bluf", "").lower()
         lost = [s for s in used if not any(h in text for h in hedges(s))]
-        if not any(s.lower() in bluf for s in cited.values()):
-            refs = {int(n) for n in re.findall(r"\[(\d+)\]", bluf)}
+        said = o.answer.get("bottom_line") or []
+        if not any(s.get("quotes") for s in said):  # a value, not a quoted sentence
+            refs = {n for s in said for n in s.get("cites", ())}
             lost += [cited[n] for n in refs if n in cited and hedges(cited[n])
                      and not any(h in bluf for h in hedges(cited[n]))]
         verdicts.append((o.record.id, not lost, f"hedge dropped for: {lost}" if lost else ""))

@@ -92,13 +92,14 @@ def _inert(text: str) -> str:
 
 
 def _print_answer(answer: dict[str, Any]) -> None:
-    """The answer, then its sources: each quote once, in the numbered source list (the text
-    without the evidence lines that only repeat a quote, as the chat shows it; `--json` keeps
-    the answer object's text as it is)."""
-    from rag.ui_render import place, quoted, screen_answer, tidy_quotes
+    """The answer, then its sources: each quote once, in the numbered source list (the answer
+    written from its fields as the chat shows it, `rag.render.display`; `--json` gives the
+    answer object with its Markdown `answer` text)."""
+    from rag.render import display
+    from rag.ui_render import place, quoted
 
     citations = answer["citations"]
-    print(_inert(tidy_quotes(screen_answer(answer["answer"], citations))))
+    print(_inert(display(answer)))
     if citations:
         print()
     for c in citations:

@@ -109,16 +109,32 @@ class CitationOut(BaseModel):
     source_end: int | None = None
 
 
+class StatementOut(BaseModel):
+    """One claim of the bottom line (`rag.contracts.Statement`), for clients that write the
+    answer out themselves: `lead`, the `value` in bold, `tail`, then (when `quotes`) the
+    sentence of citation `cites[0]`, then the markers of `cites`."""
+
+    lead: str = ""
+    value: str = ""
+    tail: str = ""
+    cites: list[int] = Field(default_factory=list)
+    quotes: bool = False
+
+
 class AnswerOut(BaseModel):
     """The answer object of the guide (more fields may be present)."""
 
     model_config = ConfigDict(extra="allow")
     id: str | int | None
     question: str
-    answer: str
+    answer: str = Field(description="the whole answer in Markdown, written from its fields")
     abstained: bool
     citations: list[CitationOut]
     timings_ms: dict[str, float]
+    bluf: str = Field("", description="the bottom line in Markdown")
+    bottom_line: list[StatementOut] = Field(
+        default_factory=list, description="the bottom line as fields (what `bluf` is written "
+        "from): no client needs to parse the Markdown")
 
 
 class DocumentOut(BaseModel):

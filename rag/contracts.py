@@ -11,11 +11,15 @@ model, the index or a web framework. What flows where:
   `Candidate`s with the reader's probability and answer offsets filled in and their scores
   fused as the reader's `Calibration` says.
 - **composition** (`rag.answer.compose`, with `rag.spans.answer_span` giving each sentence's
-  `Span`) → `Composition`: abstain or answer, the bottom line, the cited `Evidence`.
+  `Span`) → `Composition`: abstain or answer, the bottom line as `Statement`s, the cited
+  `Evidence`.
 - **answer** (`rag.engine.Engine.ask`) → `Answer` with its `Citation`s: the answer object of
   the contract (`Answer.to_dict()` is what the CLI's `--json`, batch lines and the HTTP API
   return).
-- **renderers** (the UI, the CLI's text output, the widget) show an `Answer` from its fields.
+- **renderers** write an `Answer` out from its fields (`rag.render`: the contract's Markdown
+  `answer` and `bluf`, the text shown beside a sources list in the UI and the CLI, the
+  statements the evals check; `rag/static/widget.js` builds its page from the same fields).
+  Nothing reads fields back out of rendered text.
 
 `DocRecord` is what the index knows about one committed document (`rag.index.Index.documents`),
 read by access control, the Library, the API and the UI.
@@ -96,6 +100,24 @@ class Span:
     fit: int
 
 
+@dataclass(frozen=True)
+class Statement:
+    """One claim of the bottom line and the citations it rests on, kept as fields until a
+    renderer writes it.
+
+    Written out (`rag.render`): `lead`, the `value` in bold, `tail`, then — when `quotes` —
+    the sentence of its first citation (after " — " when anything stands before it), then
+    its citation markers. Beside a list of the sources the quote is left out (the source's
+    card shows it) unless the statement is nothing but the quote.
+    """
+
+    lead: str = ""  # before the value: "Sources disagree: ", "; ", or a whole abstention
+    value: str = ""  # the answer value, shown in bold ("Around 12,000 troops")
+    tail: str = ""  # after it: the sources' hedges, or who says it with their grade
+    cites: tuple[int, ...] = ()  # the citation numbers it rests on
+    quotes: bool = False  # it quotes the sentence of citation `cites[0]`
+
+
 @dataclass
 class Evidence:
     """A cited sentence and the answer value found in it, if any."""
@@ -111,7 +133,7 @@ class Composition:
     """What `compose` decided."""
 
     abstained: bool
-    bluf: str  # one markdown line, the bottom line
+    bottom_line: tuple[Statement, ...]  # citation n is evidence[n - 1]
     evidence: list[Evidence] = field(default_factory=list)
     conflict: bool = False
     reason: str = ""  # why it abstained, for people reading eval reports
@@ -169,13 +191,14 @@ class Answer:
 
     id: Any
     question: str
-    answer: str
+    answer: str  # the whole answer in Markdown (`rag.render.markdown`)
     abstained: bool
     citations: list[Citation]
     timings_ms: dict[str, float]
     resolved_question: str = ""
     conflict: bool = False
-    bluf: str = ""
+    bluf: str = ""  # the bottom line in Markdown (`rag.render.bluf` of `bottom_line`)
+    bottom_line: tuple[Statement, ...] = ()  # the bottom line as fields
     confidence: str = ""  # ICD 203-style line in words; empty when abstained
     # The bottom line's value as it stands in citation `n`: {"text", "n", "start", "end"} with
     # offsets into the document, like a citation's; None when the bottom line is a sentence.

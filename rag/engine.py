@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from rag import nlp, tradecraft
+from rag import nlp, render, tradecraft
 from rag.answer import compose
 from rag.config import Settings
 from rag.contracts import Answer, Calibration, Candidate, Citation, Composition
@@ -47,23 +47,6 @@ def clean_question(question: Any, max_chars: int) -> str:
     if not any(ch.isalnum() for ch in text):
         raise QuestionError("question has no words in it")
     return text
-
-
-def render(comp: Composition) -> str:
-    """Markdown for a composition: the bottom line, then the cited sentences verbatim."""
-    if comp.abstained:
-        lines = [comp.bluf]
-        if comp.evidence:
-            lines += ["", "Closest related evidence (it does not answer the question): "
-                      f"“{comp.evidence[0].candidate.text}” [1]"]
-        return "\n".join(lines)
-    lines = [comp.bluf, ""]
-    first = 1 if comp.evidence and comp.bluf.endswith(f"{comp.evidence[0].candidate.text} [1]") \
-        else 0
-    for n, ev in enumerate(comp.evidence, 1):
-        if n > first:
-            lines.append(f"- “{ev.candidate.text}” — {ev.candidate.title} [{n}]")
-    return "\n".join(lines).rstrip()
 
 
 class Engine:
@@ -128,17 +111,17 @@ class Engine:
         confidence = "" if comp.abstained else tradecraft.confidence_line(
             [tradecraft.Cited(c.doc_id, publication(c), c.grade, c.claim_type)
              for c in citations], _agreement(comp))
-        return Answer(
-            id=id, question=text,
-            answer=render(comp) + (f"\n\n{confidence}" if confidence else ""),
-            abstained=comp.abstained, citations=citations, resolved_question=resolved,
-            conflict=comp.conflict, bluf=comp.bluf, confidence=confidence,
-            value=None if comp.abstained else _value(comp),
+        answer = Answer(
+            id=id, question=text, answer="", abstained=comp.abstained, citations=citations,
+            resolved_question=resolved, conflict=comp.conflict, bottom_line=comp.bottom_line,
+            confidence=confidence, value=None if comp.abstained else _value(comp),
             timings_ms={"total": round((done - started) * 1000, 2),
                         "retrieve": round((t_read - t_retrieve) * 1000, 2),
                         "read": round((t_compose - t_read) * 1000, 2),
                         "compose": round((done - t_compose) * 1000, 2)},
             extra={"reason": comp.reason} if comp.reason else {})
+        # The answer stays as fields; the contract's Markdown texts are written from them.
+        return replace(answer, answer=render.markdown(answer), bluf=render.bluf(answer))
 
     def _read(self, question: str, candidates: list[Candidate]) -> Calibration | None:
         """Let the reader score the candidates that can still win (the first

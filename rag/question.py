@@ -91,7 +91,11 @@ def analyse(question: str) -> QuestionInfo:
 
 
 def _plain(text: str) -> str:
-    """Assistant markdown without citation markers and emphasis."""
+    """Assistant markdown without citation markers and emphasis.
+
+    The history is text the client sends back (the API's and the widget's `history`, the UI's
+    turns), not an answer object: its markup is all there is to go on, so it is stripped here.
+    Answers themselves are never read back out of their Markdown (`rag.render`)."""
     return " ".join(_MARKUP.sub(" ", text).split())
 
 

@@ -34,10 +34,10 @@ from rag.index import IndexError_
 from rag.library import AddReport, LibraryError, add_files, remove_document, upload_folder
 from rag.suggest import EMPTY_LIBRARY, Suggester, placeholder_question
 from rag.ui_grades import grades_form
-from rag.ui_render import (LIBRARY_HEADERS, copy_text, document_choices, document_html, escape,
-                           library_rows,
-                           link_markers, screen_answer, shown_source, sources_html,
-                           tidy_quotes)
+from rag.render import readable
+from rag.ui_render import (LIBRARY_HEADERS, chat_answer, copy_text, document_choices,
+                           document_html, escape, library_rows, link_markers, shown_source,
+                           sources_html, tidy_quotes)
 from rag.ui_upload import ProgressFn, stream_upload
 
 log = logging.getLogger("sitrep.ui")
@@ -172,10 +172,11 @@ class Conversation:
 
 
 def _answer_ok(answer: Any) -> bool:
-    """Does a restored answer have the fields the UI reads, with the right types?"""
+    """Does a restored answer have the fields the UI reads, with the right types? (One saved
+    before answers carried their `bottom_line` has not: its sources are not listed again.)"""
     fields = {"n": int, "doc_id": str, "start": int, "end": int, "sentence": str}
     return (isinstance(answer, dict) and isinstance(answer.get("answer"), str)
-            and isinstance(answer.get("citations"), list)
+            and isinstance(answer.get("citations"), list) and readable(answer)
             and all(isinstance(c, dict) and all(isinstance(c.get(k), t) for k, t in fields.items())
                     for c in answer["citations"]))
 
@@ -308,7 +309,7 @@ def _answer_view(key: str, result: dict[str, Any] | None) -> tuple[str, Listing,
         return sources_html([]), Listing(), "", DOC_HINT
     citations = result["citations"]
     return (sources_html(citations, key=key), Listing(key, citations),
-            copy_text(result["answer"], citations), DOC_HINT)
+            copy_text(result), DOC_HINT)
 
 
 def _chat_tab(space: Workspace, blocks: gr.Blocks) -> ChipUpdate:
@@ -360,10 +361,8 @@ def _chat_tab(space: Workspace, blocks: gr.Blocks) -> ChipUpdate:
         except QuestionError as exc:
             convo.messages.append({"role": "assistant", "content": f"⚠️ {exc}"})
             return convo.messages, convo, convo.to_json(), *_answer_view(key, None)
-        numbers = [c["n"] for c in result["citations"]]
         # Answer first, evidence once: the quotes live on the source cards.
-        convo.messages.append({"role": "assistant", "content": link_markers(
-            tidy_quotes(screen_answer(result["answer"], result["citations"])), key, numbers)})
+        convo.messages.append({"role": "assistant", "content": chat_answer(result, key)})
         convo.turns += [{"role": "user", "content": question},
                         {"role": "assistant", "content": result["answer"]}]
         convo.answers[int(key)] = result

@@ -1,10 +1,11 @@
-"""HTML and text for the UI: source cards, a document with its cited sentences marked, the
-library table and the "copy answer with sources" text.
+"""HTML and text for the UI: the chat's answer, source cards, a document with its cited
+sentences marked, the library table and the "copy answer with sources" text.
 
 Everything here is pure (dicts and strings in, strings out) so it is tested without a browser.
 Document text and citation fields are data, never markup: every value goes through `escape`.
 Citation dicts are read with `.get()` because the answer object grows fields over time (date,
-grade, claim type); whatever is present is shown.
+grade, claim type); whatever is present is shown. Answers are written from their fields by
+`rag.render`; nothing here reads a value or a citation number back out of answer text.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable
 
+from rag import render as answer_text
 from rag.contracts import DocRecord
 from rag.tradecraft import grade_label
 # `escape` is used here and by rag.ui; it lives with the document renderer.
@@ -53,7 +55,7 @@ def quoted(sentence: str) -> str:
 
 
 def tidy_quotes(markdown: str) -> str:
-    """Drop the quote marks an answer or brief put around a quotation that has its own."""
+    """Drop the quote marks the brief's Markdown put around a quotation that has its own."""
     return _DOUBLE_QUOTED.sub(r"\1", markdown)
 
 
@@ -64,52 +66,24 @@ def place(citation: dict[str, Any]) -> list[str]:
     return [part for part in (title, "" if same_words(section, title) else section) if part]
 
 
-def screen_answer(answer_markdown: str, citations: list[dict[str, Any]]) -> str:
-    """The answer as the chat (and the CLI's text output, and the clipboard) shows it beside
-    its sources: the bottom line, any other lines (conflicts, the confidence line) and
-    markers, without the quotes of cited sentences, which live on the source cards (the
-    sources list): the evidence lines that only quote one (`- “sentence” — title [n]`) go,
-    a bottom line "**value** — sentence [1]" keeps "**value** [1]", and "Closest related
-    evidence …: “sentence” [1]" keeps its marker. A bottom line that is a sentence itself
-    stays (it is the answer). Markers whose line went are kept on an "Also from the sources:
-    [2] [3]" line so every source stays one click away. The answer object's text is
-    unchanged; this is for showing it only. A sentence hard-wrapped in its file keeps its line
-    break in the answer; here it is one line, so its line goes too."""
-    sentences, whole = set(), set()
-    for c in citations:
-        sentence = str(c.get("sentence") or "")
-        if "\n" in sentence:
-            answer_markdown = answer_markdown.replace(sentence, " ".join(sentence.split()))
-            sentence = " ".join(sentence.split())
-        if sentence:
-            whole.add(sentence)
-        sentences.add(sentence.lstrip(_OPENING_QUOTES))
-    sentences.discard("")
-    kept, dropped = [], []
-    for line in answer_markdown.splitlines():
-        bullet = line.lstrip()
-        if bullet.startswith("- ") and any(bullet[2:].lstrip(_OPENING_QUOTES).startswith(s)
-                                           for s in sentences):
-            dropped += _MARKER.findall(line)
-            continue
-        for sentence in whole:
-            line = line.replace(f" — {sentence} [", " [").replace(f"“{sentence}” [", "[")
-        kept.append(line)
-    text = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
-    missing = [n for n in dict.fromkeys(dropped) if f"[{n}]" not in text]
-    if missing:
-        also = "Also from the sources: " + " ".join(f"[{n}]" for n in missing)
-        head, sep, tail = text.partition("\n\nConfidence:")
-        text = f"{head}\n\n{also}{sep}{tail}"
-    return text
+def cite_link(key: str) -> answer_text.Marker:
+    """Citation markers as links `#cite-<key>-<n>`, which the page's script resolves to the
+    source button with `data-n=n` in the list whose `data-key` is `key`."""
+    return lambda n: f"[\\[{n}\\]](#cite-{key}-{n})"
+
+
+def chat_answer(answer: dict[str, Any], key: str) -> str:
+    """The answer as the chat shows it beside its sources (`rag.render.display`: each quote
+    once, on its card), its markers linked to the sources list `key`."""
+    return answer_text.display(answer, cite_link(key))
 
 
 def link_markers(markdown: str, key: str, numbers: Iterable[int]) -> str:
-    """Turn each [n] of `numbers` into a link `#cite-<key>-<n>`, which the page's script
-    resolves to the source button with `data-n=n` in the list whose `data-key` is `key`."""
-    wanted = {int(n) for n in numbers}
-    return _MARKER.sub(lambda m: (f"[\\[{m[1]}\\]](#cite-{key}-{m[1]})"
-                                  if int(m[1]) in wanted else m[0]), markdown)
+    """Turn each [n] of `numbers` in the brief's Markdown into a link (`cite_link`). The brief
+    is written as Markdown with its markers (`rag.brief.model.Brief.to_markdown`); answers
+    are linked as they are written (`chat_answer`)."""
+    wanted, link = {int(n) for n in numbers}, cite_link(key)
+    return _MARKER.sub(lambda m: link(int(m[1])) if int(m[1]) in wanted else m[0], markdown)
 
 
 def sources_html(citations: list[dict[str, Any]], selected: int | None = None,
@@ -173,10 +147,11 @@ def document_html(citation: dict[str, Any], text: str | None,
             f'aria-label="Text of {title}">{body}</div>')
 
 
-def copy_text(answer_markdown: str, citations: list[dict[str, Any]]) -> str:
+def copy_text(answer: dict[str, Any]) -> str:
     """Plain text for the clipboard: the answer, then every source with where it comes from,
-    each quote once (in the source list: `screen_answer`)."""
-    lines = [tidy_quotes(screen_answer(answer_markdown.strip(), citations))]
+    each quote once (in the source list: `rag.render.display`)."""
+    citations = answer.get("citations") or []
+    lines = [answer_text.display(answer)]
     if citations:
         lines += ["", "Sources:"]
         for c in citations:

@@ -15,7 +15,9 @@ from rag import nlp
 from rag.answer import compose, unanswered_because
 from rag.config import ConfigError, load_settings
 from rag.question import analyse, counted_word, question_type, resolve_followup
-from rag.contracts import Calibration, Candidate, QType, QuestionInfo, Span
+from rag.render import line
+from rag.contracts import (Calibration, Candidate, Composition, QType, QuestionInfo, Span,
+                           Statement)
 from rag.rules import RULES
 from rag.spans import answer_span
 from tests.conftest import DOCS
@@ -24,6 +26,11 @@ from tests.conftest import DOCS
 def sentence(text: str) -> Candidate:
     return Candidate(id="s", text=text, doc_id="d", source="d.md", title="", section="",
                      start=0, end=len(text), idx=0, chunk=0, kind="sentence")
+
+
+def bluf(comp: Composition) -> str:
+    """A composition's bottom line as the engine writes it (citation n is evidence n)."""
+    return line(comp.bottom_line, lambda n: comp.evidence[n - 1].candidate.text)
 
 
 def value(question: str, text: str, context: str = "") -> str | None:
@@ -54,6 +61,9 @@ def test_an_unknown_answer_type_is_refused():
 
 
 @pytest.mark.parametrize("question, text, expected", [
+    # a temperature keeps its degrees
+    ("How many degrees do average temperatures reach in summer?",
+     "Average temperatures exceed 32 °C (90 °F) during summer.", "32 °C"),
     # time of day, not the date next to it
     ("What time did the fire break out?",
      "The fire started on 12 August at about 5 p.m. near the village.", "5 p.m."),
@@ -303,10 +313,14 @@ def test_a_reader_phrase_that_is_no_date_gives_the_sentence_not_a_false_value():
     info = analyse("When did the agreement get signed?")
     calibration = Calibration(weight=0.5, threshold=0.0)
     answer = compose(info, [visit], calibration=calibration)
-    assert not answer.abstained and answer.bluf == f"{text} [1]"  # the sentence, no phrase
+    assert not answer.abstained  # the sentence, no phrase
+    assert answer.bottom_line == (Statement(cites=(1,), quotes=True),)
+    assert bluf(answer) == f"{text} [1]"
     mislabelled = compose(info, [visit], calibration=calibration,
                           off=frozenset({"reader_value_type"}))
-    assert mislabelled.bluf == "**The hermit kingdom signed a mutual defense agreement** [1]"
+    assert mislabelled.bottom_line == (
+        Statement(value="The hermit kingdom signed a mutual defense agreement", cites=(1,)),)
+    assert bluf(mislabelled) == "**The hermit kingdom signed a mutual defense agreement** [1]"
 
 
 def test_a_rival_value_stands_beside_one_the_reader_lifted():
@@ -425,7 +439,7 @@ def test_a_rival_passes_the_checks_its_top_passes(question, top, other, elsewher
     assert _two_reports(question, top, other, same_topic).conflict
 
 
-def test_a_description_the_reader_answers_with_a_figure_is_asked_as_a_number():
+def test_a_description_the_reader_answers_with_a_figure_shows_a_rival_figure():
     text = "At the peak of construction in 2019, some 6,700 workers were employed on the site."
     question = "What was the peak workforce on the site?"
     top, other = sentence(text), sentence("At the busiest point of construction the site "
@@ -440,6 +454,8 @@ def test_a_description_the_reader_answers_with_a_figure_is_asked_as_a_number():
     alone = compose(analyse(question), [top, other], calibration=calibration,
                     off=frozenset({"reader_figure"}))
     assert not alone.conflict and alone.evidence[0].value == "some 6,700 workers"
+    single = compose(analyse(question), [top], calibration=calibration)  # no rival: as asked
+    assert bluf(single) == bluf(alone) == f"**Some 6,700 workers** — {text} [1]"
 
 
 def test_a_date_keeps_the_day_the_entity_model_left_out():

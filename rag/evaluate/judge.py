@@ -51,8 +51,8 @@ def squash(text: str) -> str:
 
 
 def bottom_line(answer: dict[str, Any]) -> str:
-    """The answer's bottom line: its `bluf` field, else its first paragraph."""
-    return answer.get("bluf") or answer.get("answer", "").split("\n\n")[0]
+    """The answer's bottom line: its `bluf` field (the engine writes it from `bottom_line`)."""
+    return str(answer.get("bluf") or "")
 
 
 def _number_found(gold: float, values: list[float]) -> bool:

@@ -1,8 +1,9 @@
 """ALCE-style citation checks without a language model: statements, support, needed citations.
 
-An answer is cut into *statements*: each stretch of answer text closed by a run of citation
-markers ("… [1][2]") is one statement citing those numbers; text with no marker after it is a
-statement citing nothing. `supported(statement, cited)` is a deterministic stand-in for an
+An answer is judged by its *statements* (`rag.render.claims`, from the answer's fields, never
+parsed back out of its text): each claim of the bottom line with the citations it rests on, and
+each cited sentence listed under it; a statement with no citation cites nothing.
+`supported(statement, cited)` is a deterministic stand-in for an
 entailment model: every figure of the statement occurs (as a number) in the cited sentences, and
 every content word of the statement occurs (stemmed) in the cited sentences or their
 attribution (document title, section, source name, grade, date), apart from a few framing words
@@ -18,10 +19,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from rag import render
 from rag.text import content_words, numbers_in, stem, stems
 
-_MARKERS = re.compile(r"(?:\s*\[\d+\])+")
-_NUMBER = re.compile(r"\[(\d+)\]")
+# Markup a cited sentence may carry from its Markdown document ("It had **412** ships").
 _MARKUP = re.compile(r"\*\*|__|`|^\s*[-*>#]+\s+", re.M)
 # Words an answer may use to frame its evidence without the evidence saying them
 # ("as the sources put it", "Sources disagree: X per <title>", "closest related evidence").
@@ -41,23 +42,10 @@ class StatementCheck:
     missing: tuple[str, ...] = field(default=())  # words or figures the citations lack
 
 
-def statements(answer_text: str) -> list[tuple[str, tuple[int, ...]]]:
-    """Cut answer markdown into (statement text, cited numbers), in reading order."""
-    found: list[tuple[str, tuple[int, ...]]] = []
-    for line in answer_text.splitlines():
-        position = 0
-        for match in _MARKERS.finditer(line):
-            text = line[position:match.start()]
-            cited = tuple(int(n) for n in _NUMBER.findall(match.group(0)))
-            if _has_words(text):
-                found.append((_plain(text), cited))
-            elif found and found[-1][1]:  # "A [1] [2]"-style: markers joined to the statement
-                found[-1] = (found[-1][0], found[-1][1] + cited)
-            position = match.end()
-        tail = line[position:]
-        if _has_words(tail):
-            found.append((_plain(tail), ()))
-    return found
+def statements(answer: dict[str, Any]) -> list[tuple[str, tuple[int, ...]]]:
+    """(statement text, cited numbers) of an answer object, in reading order; statements
+    without words ("." closing a disagreement) are left out."""
+    return [(_plain(text), cited) for text, cited in render.claims(answer) if _has_words(text)]
 
 
 def _has_words(text: str) -> bool:
@@ -105,13 +93,6 @@ def _same_number(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-9 * max(abs(a), abs(b), 1.0)
 
 
-def claims_text(answer: dict[str, Any]) -> str:
-    """The answer text without its `confidence` line, which grades the sources, not the world."""
-    text = answer.get("answer", "")
-    confidence = answer.get("confidence") or ""
-    return text.replace(confidence, "") if confidence.strip() else text
-
-
 def judge_citations(answer: dict[str, Any]) -> list[StatementCheck]:
     """Support and needed citations for every statement of an answer object.
 
@@ -121,7 +102,7 @@ def judge_citations(answer: dict[str, Any]) -> list[StatementCheck]:
     """
     by_number = {c["n"]: c for c in answer.get("citations", [])}
     checks = []
-    for text, cited in statements(claims_text(answer)):
+    for text, cited in statements(answer):
         cites = [by_number[n] for n in cited if n in by_number]
         lacking = missing_support(text, cites)
         ok = not lacking and len(cites) == len(cited)

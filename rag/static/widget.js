@@ -109,28 +109,44 @@
     return button;
   }
 
-  // Inline markdown the engine emits: **bold** and [n] citation markers, all as text nodes.
-  function inline(parent, text, citations) {
-    String(text).split(/(\*\*[^*]+\*\*|\[\d+\])/).forEach(function (part) {
-      if (!part) return;
-      if (/^\*\*[^*]+\*\*$/.test(part)) parent.appendChild(el("strong", null, part.slice(2, -2)));
-      else if (/^\[\d+\]$/.test(part)) parent.appendChild(marker(Number(part.slice(1, -1)), citations));
-      else parent.appendChild(document.createTextNode(part));
+  // A paragraph of text, then citation markers: "Also from the sources: [2] [3]".
+  function para(parent, text, numbers, citations) {
+    var p = parent.appendChild(el("p", null, text));
+    numbers.forEach(function (n, i) {
+      if (i) p.append(" ");
+      p.appendChild(marker(n, citations));
     });
+    return p;
   }
 
-  // Paragraphs and "- " bullet lists; nothing else of markdown is interpreted.
-  function markdown(parent, text, citations) {
-    var list = null;
-    String(text).split("\n").forEach(function (line) {
-      if (/^\s*[-*] /.test(line)) {
-        if (!list) list = parent.appendChild(el("ul"));
-        inline(list.appendChild(el("li")), line.replace(/^\s*[-*] /, ""), citations);
-      } else {
-        list = null;
-        if (line.trim()) inline(parent.appendChild(el("p")), line, citations);
-      }
+  // The answer from its fields, as rag/render.py's display writes it (no Markdown is parsed):
+  // the bottom line, its value in bold and the quote after a value left to the Sources list
+  // (each sentence shown once); an abstention's closest evidence, or the sources the bottom
+  // line does not cite, as markers; the confidence line.
+  function answerText(parent, answer) {
+    var cited = answer.citations || [];
+    var p = para(parent, "", [], cited);
+    var shown = {};
+    (answer.bottom_line || []).forEach(function (s) {
+      var bare = s.quotes && !(s.lead || s.value || s.tail) &&
+        cited.filter(function (c) { return c.n === s.cites[0]; })[0];
+      p.append(s.lead);
+      if (s.value) p.appendChild(el("strong", null, s.value));
+      p.append(s.tail + (bare ? bare.sentence.trim().split(/\s+/).join(" ") : ""));
+      s.cites.forEach(function (n, i) {
+        shown[n] = true;
+        if (!i) p.append(" ");
+        p.appendChild(marker(n, cited));
+      });
     });
+    if (answer.abstained && cited.length) {
+      para(parent, "Closest related evidence (it does not answer the question): ", [cited[0].n],
+           cited);
+    }
+    var rest = cited.filter(function (c) { return !shown[c.n]; })
+      .map(function (c) { return c.n; });
+    if (!answer.abstained && rest.length) para(parent, "Also from the sources: ", rest, cited);
+    if (answer.confidence) para(parent, answer.confidence, [], cited);
   }
 
   function words(text) {
@@ -256,39 +272,9 @@
     logBox.scrollTop = Math.max(0, node.offsetTop - logBox.offsetTop - 8);
   }
 
-  // The Sources list shows each cited sentence once, so the answer text loses its quotes
-  // (as rag.ui_render.screen_answer): evidence bullets that only repeat one
-  // (- “sentence” — title [n]) go, other bullets (conflicts) stay; "**value** — sentence [1]"
-  // and "…: “sentence” [1]" keep their markers. A sentence hard-wrapped in its file is one
-  // line here, so its bullet goes too.
-  function withoutRepeats(text, citations) {
-    var quotes = [];
-    text = String(text);
-    (citations || []).forEach(function (c) {
-      var sentence = String(c.sentence || "");
-      if (sentence.indexOf("\n") >= 0) {
-        var flat = sentence.trim().split(/\s+/).join(" ");
-        text = text.split(sentence).join(flat);
-        sentence = flat;
-      }
-      if (sentence) quotes.push(sentence);
-    });
-    return text.split("\n").filter(function (line) {
-      return !quotes.some(function (q) {
-        return line.replace(/^\s+/, "").indexOf("- \u201c" + q + "\u201d") === 0;
-      });
-    }).map(function (line) {
-      quotes.forEach(function (q) {
-        line = line.split(" \u2014 " + q + " [").join(" [")
-          .split("\u201c" + q + "\u201d [").join("[");
-      });
-      return line;
-    }).join("\n");
-  }
-
   function showAnswer(answer) {
     var box = el("div", "msg bot" + (answer.abstained ? " abstained" : ""));
-    markdown(box, withoutRepeats(answer.answer, answer.citations), answer.citations);
+    answerText(box, answer);
     sources(box, answer.citations);
     show(box);
   }

@@ -595,13 +595,20 @@ def test_restored_conversation_is_checked() -> None:
     from rag.ui import Conversation
 
     answer = {"answer": "About 12,000 [1]", "citations": [
-        {"n": 1, "doc_id": "d", "start": 0, "end": 5, "sentence": "12,000"}]}
+        {"n": 1, "doc_id": "d", "start": 0, "end": 5, "sentence": "12,000"}],
+        "bottom_line": [{"value": "About 12,000", "cites": [1]}]}
     convo = Conversation([{"role": "user", "content": "q"},
                           {"role": "assistant", "content": "About 12,000 [1]"}],
                          [{"role": "user", "content": "q"}], {1: answer})
     assert Conversation.from_json(convo.to_json()).answers == {1: answer}
     forged = convo.to_json().replace('"start": 0', '"start": "<script>"')
     assert Conversation.from_json(forged).answers == {}
+    # The answer is written from its fields (rag.render): a forged or missing bottom line is
+    # dropped with the rest of the answer.
+    forged = convo.to_json().replace('"cites": [1]', '"cites": ["<script>"]')
+    assert Conversation.from_json(forged).answers == {}
+    older = convo.to_json().replace('"bottom_line"', '"saved_before"')
+    assert Conversation.from_json(older).answers == {}
     assert Conversation.from_json('{"messages": [{"role": "system", "content": "x"}]}') \
         == Conversation()
     assert Conversation.from_json("not json") == Conversation()

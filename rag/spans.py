@@ -21,7 +21,7 @@ _QUALIFIER = re.compile(
     r"up to|less than|fewer than|an estimated|estimated|as many as|as few as|close to|"
     r"upwards of)\s+)$", re.I)
 _UNIT_TAIL = re.compile(r"^\s*((?:[A-Z][\w’'.-]*\s+){0,3}(?:(?:cubic|square|metric|per)\s+)?"
-                        r"(?:[a-z%][\w’'-]*))")
+                        r"(?:[a-z%][\w’'-]*|°\s?[CF]\b))")
 _ROLE_HEAD = re.compile(r"((?:[A-Z][\w’'.-]*\s+){1,6})$")
 _MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|"
           r"December)")

@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint venv dev index browser bench eval clean
+.PHONY: run test test-fast lint venv dev index browser bench eval clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ browser:
 
 test: dev browser
 	$(BIN)/python -m pytest tests evals
+
+# The unit tier: no model, index, server, browser or `python -m rag` process; under a minute.
+test-fast: dev
+	$(BIN)/python -m pytest -m "not integration and not slow" tests evals
 
 lint: dev
 	$(BIN)/ruff check .

@@ -95,6 +95,7 @@ def hedge_verdicts(report: Report) -> list[tuple[str, bool, str]]:
     return verdicts
 
 
+@pytest.mark.integration
 def test_hedged_evidence_keeps_its_hedge_in_every_answer(report: Report):
     verdicts = hedge_verdicts(report)
     kept = sum(ok for _, ok, _ in verdicts)
@@ -125,6 +126,7 @@ def conflict_verdicts(report: Report) -> list[tuple[str, list[str]]]:
     return verdicts
 
 
+@pytest.mark.integration
 def test_every_conflict_question_shows_both_values_with_sources(report: Report):
     verdicts = conflict_verdicts(report)
     shown = sum(not missing for _, missing in verdicts)
@@ -141,6 +143,7 @@ def fixture_brief(tmp_path_factory) -> Brief:
     return brief(open_engine(FIXTURE, tmp_path_factory.mktemp("brief") / "index"))
 
 
+@pytest.mark.integration
 def test_brief_lists_every_planted_disagreement_and_nothing_else(fixture_brief: Brief):
     cited = {c.n: c for c in fixture_brief.citations}
     found, extra = set(), []

@@ -23,6 +23,23 @@ def make_settings(index_dir: Path, **overrides) -> Settings:
     return replace(load_settings(), index_dir=index_dir, **overrides)
 
 
+# Fixtures that start the real embedding model, Chroma or Chromium (`report`: evals/conftest.py).
+# A test using one belongs to the `integration` tier (pyproject.toml), and must say so.
+INTEGRATION_FIXTURES = frozenset({"engine", "fresh_index", "chromium", "report"})
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Refuse a run where a test uses an integration fixture without the `integration` marker,
+    so `make test-fast` (-m "not integration and not slow") never loads the model by surprise."""
+    unmarked = [item.nodeid for item in items
+                if INTEGRATION_FIXTURES & set(getattr(item, "fixturenames", ()))
+                and item.get_closest_marker("integration") is None]
+    if unmarked:
+        raise pytest.UsageError("mark these tests integration (they use "
+                                f"{', '.join(sorted(INTEGRATION_FIXTURES))}): "
+                                + ", ".join(unmarked))
+
+
 @pytest.fixture(scope="session")
 def docs_copy(tmp_path_factory) -> Path:
     """A private copy of docs/ (tests may read offsets from it)."""

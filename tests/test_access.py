@@ -69,6 +69,7 @@ def test_document_groups_from_front_matter():
     assert document_groups({"access": []}) == frozenset()
 
 
+@pytest.mark.integration
 def test_authenticate_maps_tokens_and_users_to_groups():
     settings = api_settings(corpus_engine())
     assert authenticate(f"Bearer {OPS_TOKEN}", settings).groups == {"ops"}
@@ -116,6 +117,7 @@ def test_security_settings_parse(tmp_path):
     assert settings.rate_limit == 0 and settings.log_questions
 
 
+@pytest.mark.integration
 def test_document_list_is_filtered_per_caller(server):
     def titles(headers) -> set[str]:
         response = httpx.get(server.url + "/api/documents", headers=headers)
@@ -129,6 +131,8 @@ def test_document_list_is_filtered_per_caller(server):
     assert "Broken Label" not in intel  # a malformed label hides the document from everyone
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_100_probing_queries_as_a_restricted_caller_leak_nothing(server, visible_text):
     sentences, tokens = _secret_facts()
     engine = corpus_engine()
@@ -155,6 +159,7 @@ def test_100_probing_queries_as_a_restricted_caller_leak_nothing(server, visible
     assert len(QUESTIONS) == 100
 
 
+@pytest.mark.integration
 def test_the_same_queries_do_reach_restricted_documents_with_the_right_token(server):
     """The control: the leak test would notice leaks, because the answers are there."""
     hits = 0
@@ -166,6 +171,7 @@ def test_the_same_queries_do_reach_restricted_documents_with_the_right_token(ser
     assert hits >= 7
 
 
+@pytest.mark.integration
 def test_errors_and_brief_reveal_no_restricted_document(server):
     sentences, _ = _secret_facts()
     error = httpx.post(server.url + "/api/ask", json={"question": "Kestrel " * 400}, headers=OPS)

@@ -122,6 +122,8 @@ def refusals(site: Site) -> dict[str, subprocess.CompletedProcess]:
         return dict(zip(BAD_FILES, pool.map(ingest, BAD_FILES)))
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 @pytest.mark.parametrize("case", list(BAD_FILES))
 def test_bad_file_is_refused_with_a_message_and_changes_nothing(case: str, site: Site,
                                                                  refusals):
@@ -133,6 +135,7 @@ def test_bad_file_is_refused_with_a_message_and_changes_nothing(case: str, site:
     assert index_state(after) == index_state(site.index)
 
 
+@pytest.mark.integration
 def test_same_file_by_symlink_is_the_same_document(site: Site, tmp_path: Path):
     link = tmp_path / "alias.txt"
     link.symlink_to(site.root / "docs" / ARTICLE)
@@ -142,6 +145,7 @@ def test_same_file_by_symlink_is_the_same_document(site: Site, tmp_path: Path):
     assert index_state(site.index) == before
 
 
+@pytest.mark.integration
 def test_renamed_file_keeps_its_document(tmp_path: Path):
     folder = tmp_path / "docs"
     shutil.copytree(DOCS, folder)
@@ -153,6 +157,7 @@ def test_renamed_file_keeps_its_document(tmp_path: Path):
     assert index.sentences.count() == index.documents()[0].sentences
 
 
+@pytest.mark.integration
 def test_ingest_from_another_working_directory_loses_nothing(tmp_path: Path, monkeypatch):
     work = tmp_path / "work"
     shutil.copytree(DOCS, work / "docs")
@@ -210,6 +215,8 @@ def batch_answers(site: Site) -> dict[str, dict]:
     return {o["id"]: o for o in out}
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 @pytest.mark.parametrize("name", list(QUESTIONS))
 def test_odd_question_gets_an_answer_or_a_clear_error(name: str, batch_answers, site: Site):
     out = batch_answers[name]
@@ -226,6 +233,7 @@ def test_odd_question_gets_an_answer_or_a_clear_error(name: str, batch_answers, 
         assert "12,000" in out["answer"]
 
 
+@pytest.mark.integration
 def test_ten_thousand_character_question_on_the_command_line(site: Site):
     result = cli(["ask", TEN_THOUSAND, "--index", "idx"], site.root)
     assert result.returncode == 1 and "Traceback" not in result.stderr

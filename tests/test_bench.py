@@ -9,7 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.proc import TIMEOUT_S, cli_env
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]  # `python -m rag bench`
 
 ROOT = Path(__file__).resolve().parent.parent
 

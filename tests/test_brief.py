@@ -27,6 +27,8 @@ from rag.index import Index
 from .conftest import DOCS, ROOT, make_settings
 from .serving import Server
 
+pytestmark = pytest.mark.integration
+
 FIXTURES = ROOT / "tests" / "fixtures" / "brief"
 
 # The points the brief on the shipped article must carry, each as words that must all occur
@@ -172,6 +174,7 @@ def test_disagreeing_documents_are_shown_side_by_side_with_grades(fresh_index, t
     assert result.bluf[-1].text.startswith("Sources disagree: ")
 
 
+@pytest.mark.slow
 def test_cli_brief_json(engine: Engine):
     done = subprocess.run(
         [sys.executable, "-m", "rag", "brief", "--json", "--index",
@@ -322,6 +325,7 @@ def test_docx_export_survives_control_characters(library_brief: Brief):
     assert render(lone, "md").decode("utf-8").startswith("# Brief: Red ? Sea")
 
 
+@pytest.mark.slow
 def test_cli_writes_docx_and_markdown(library: Engine, tmp_path: Path):
     for name in ("brief.docx", "brief.md"):
         done = subprocess.run(

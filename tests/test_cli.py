@@ -12,6 +12,8 @@ import pytest
 
 from .conftest import DOCS, ROOT
 
+pytestmark = [pytest.mark.integration, pytest.mark.slow]  # `python -m rag`: 2-14 s each
+
 KEYS = {"id", "question", "answer", "abstained", "citations", "timings_ms"}
 CITATION_KEYS = {"n", "doc_id", "source", "title", "sentence", "start", "end", "score"}
 

@@ -24,6 +24,8 @@ from rag.index import Index
 from .conftest import DOCS, ROOT, make_settings
 from .proc import PausedIngest, Site, assert_consistent, cli, index_state
 
+pytestmark = [pytest.mark.integration, pytest.mark.slow]  # ingests, kills: 2-35 s each
+
 ARTICLE = "russia-north-korea.txt"
 NEW_DOCS = ("kessling-dam-overview.md", "orsk-fisheries-2022.md", "velmar-metro-line4.txt")
 ADDED_SENTENCE = "\nOfficials later said the talks would resume in the spring.\n"

@@ -118,6 +118,7 @@ def _serve_and_ask(work: Path, log: Path, control_log: Path, home: Path) -> dict
         server.communicate(timeout=TIMEOUT_S)
 
 
+@pytest.mark.integration
 def test_ingest_ask_and_server_never_leave_the_machine(tmp_path: Path):
     if shutil.which("strace") is None:
         pytest.fail("strace is missing: apt-get install -y strace (make test installs it)")

@@ -38,6 +38,7 @@ def torch_vectors() -> np.ndarray:
     return Embedder("", "torch").encode(TEXTS)
 
 
+@pytest.mark.integration
 def test_torch_backend_gives_sentence_transformers_vectors_bit_for_bit(torch_vectors):
     from sentence_transformers import SentenceTransformer
 
@@ -47,6 +48,7 @@ def test_torch_backend_gives_sentence_transformers_vectors_bit_for_bit(torch_vec
     assert np.array_equal(torch_vectors, reference.astype(np.float32))
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("backend, min_cosine", [("onnx", 0.9999), ("onnx-int8", 0.95)])
 def test_onnx_backends_stay_close_to_torch(onnx_cache, torch_vectors, backend, min_cosine):
     embedder = Embedder("", backend)
@@ -59,6 +61,7 @@ def test_onnx_backends_stay_close_to_torch(onnx_cache, torch_vectors, backend, m
     assert list(onnx_cache.glob(f"onnx/*/{exported}")), "the export was not made locally"
 
 
+@pytest.mark.integration
 def test_int8_index_answers_and_refuses_another_backend(onnx_cache, docs_copy, tmp_path):
     settings = make_settings(tmp_path / "index", backend="onnx-int8")
     index = Index(settings, Embedder("", "onnx-int8"))
@@ -76,6 +79,7 @@ def test_backend_setting_is_validated():
         load_settings({"SITREP_BACKEND": "tensorrt"})
 
 
+@pytest.mark.integration
 def test_onnx_reads_a_torch_index_and_answers_alike(docs_copy, tmp_path):
     torch_settings = make_settings(tmp_path / "index", backend="torch")
     torch_index = Index(torch_settings, Embedder("", "torch"))
@@ -90,6 +94,7 @@ def test_onnx_reads_a_torch_index_and_answers_alike(docs_copy, tmp_path):
         [[c.start for c in a.citations] for a in by_torch]
 
 
+@pytest.mark.integration
 def test_a_process_serving_with_onnx_never_imports_torch(docs_copy, tmp_path):
     """torch costs ~180 MB and ~1.5 s of a cold start; ingest, the NER model and answering
     must not load it (the export, when needed, runs in a child process)."""

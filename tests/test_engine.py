@@ -8,6 +8,8 @@ import pytest
 
 from rag.engine import Engine, QuestionError
 
+pytestmark = pytest.mark.integration
+
 
 def _assert_exact(answer, docs: Path) -> None:
     for c in answer.citations:

@@ -12,6 +12,8 @@ from rag.retrieve import Retriever
 
 from .conftest import DOCS
 
+pytestmark = pytest.mark.integration
+
 
 def _copy_docs(tmp_path: Path) -> Path:
     folder = tmp_path / "docs"

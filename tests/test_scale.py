@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from rag.engine import Engine
 from rag.index import Index
+
+pytestmark = pytest.mark.integration
 
 
 def test_repeated_text_is_encoded_once_and_stored_identically(fresh_index: Index,

@@ -20,6 +20,8 @@ from rag.index import Index
 
 from .conftest import ROOT, make_settings
 
+pytestmark = pytest.mark.integration
+
 CHROMA = Path(sys.executable).with_name("chroma")
 # Every third question of the shipped corpus's eval set: figures, names, quotes, abstentions.
 QUESTIONS = [json.loads(line)["question"]

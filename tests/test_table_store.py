@@ -18,6 +18,8 @@ from rag.index import Index
 from rag.sentence_table import SentenceTable
 from tests.conftest import ROOT, make_settings
 
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture
 def index(docs_copy: Path, tmp_path: Path) -> Index:

@@ -108,6 +108,7 @@ def test_confidence_line_in_words():
         assert not re.search(r"\d\s*%|percent|likely|probab|chance", line)
 
 
+@pytest.mark.integration
 def test_answer_citations_carry_claim_type_and_grade(engine: Engine):
     answer = engine.ask("how many troops?").to_dict()
     assert not answer["abstained"]
@@ -119,12 +120,14 @@ def test_answer_citations_carry_claim_type_and_grade(engine: Engine):
     assert answer["answer"].rstrip().endswith(answer["confidence"])
 
 
+@pytest.mark.integration
 def test_abstention_has_no_confidence_line(engine: Engine):
     answer = engine.ask("What is the population of Brazil?")
     assert answer.abstained and answer.confidence == ""
     assert "Confidence" not in answer.answer
 
 
+@pytest.mark.integration
 def test_graded_sources_show_their_grades(fresh_index, tmp_path):
     corpus = tmp_path / "graded"
     corpus.mkdir()

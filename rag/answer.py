@@ -300,11 +300,11 @@ def _refusal(info: QuestionInfo, pool: list[Candidate], top: Candidate,
 
 
 def _why_not(info: QuestionInfo, cand: Candidate, table: SentenceTable | None,
-             embedder: Embedder | None, off: frozenset[str]) -> str:
-    """`unanswered_because` for `cand` read in its `_context`."""
+             embedder: Embedder | None, off: frozenset[str], context: str | None = None) -> str:
+    """`unanswered_because` for `cand` read in `context` (its `_context` by default)."""
     doc = table.docs.get(cand.doc_id, {}) if table is not None else {}
-    return unanswered_because(info, cand, _context(cand, table), doc.get("vocab"), embedder,
-                              off)
+    return unanswered_because(info, cand, _context(cand, table) if context is None else context,
+                              doc.get("vocab"), embedder, off)
 
 
 def _context(cand: Candidate, table: SentenceTable | None) -> str:
@@ -336,8 +336,7 @@ def _may_rival(info: QuestionInfo, cand: Candidate, table: SentenceTable | None,
     if any(not re.search(rf"\b{re.escape(label)}\b", context, re.I)
            for label in _LABEL.findall(info.text)):
         return False
-    doc = table.docs.get(cand.doc_id, {}) if table is not None else {}
-    return not unanswered_because(info, cand, context, doc.get("vocab"), embedder, off)
+    return not _why_not(info, cand, table, embedder, off, context)
 
 
 _RELATIVE_YEAR = re.compile(r"\b(this|last|next|the previous|the following) year\b", re.I)
@@ -436,9 +435,10 @@ def _kinship(a: Evidence, b: Evidence, embedder: Embedder | None, counted: str =
     name)."""
     if _is_year(a.key) != _is_year(b.key):
         return 0  # a year and a weekday, or a year and a count, are different kinds
-    if bool(numbers_in(a.value)) != bool(numbers_in(b.value)):
+    figure = bool(numbers_in(a.value))
+    if figure != bool(numbers_in(b.value)):
         return 0
-    if not numbers_in(a.value):  # names: alike when they carry the same role
+    if not figure:  # names: alike when they carry the same role
         roles = [_ROLE.search(v) for v in (a.value, b.value)]
         return 2 if all(roles) and stems(roles[0].group(1)) == stems(roles[1].group(1)) else 1
     ua, ub = _unit(a.value), _unit(b.value)
@@ -482,18 +482,19 @@ def _rival(info: QuestionInfo, first: Evidence, options: Iterable[Evidence],
 
     A rival gives a different value of the same kind (a unit or role like the top's goes
     first), from another document, near the top by retrieval; it is as close to the question as
-    the top (dense similarity) or the reader rates it as answering (half the top's probability
-    and at least `threshold`, the reader's answering threshold); a name without the top's role
-    needs the reader's word; and its own document passes the checks that let the top answer
-    (`answers`: a report on floods that never names the fire asked about is no rival)."""
+    the top (dense similarity) or the reader rates it as answering (at least `threshold`, the
+    reader's answering threshold); a name without the top's role needs the reader's word and at
+    least half the top's probability; and its own document passes the checks that let the top
+    answer (`answers`: a report on floods that never names the fire asked about is no rival)."""
     top = first.candidate
+    counted = stem(counted_word(info.text))
     found: list[tuple[int, Evidence]] = []
     for e in options:
         c = e.candidate
         if not e.key or e.key == first.key or c.doc_id == top.doc_id \
                 or retrieval(c) < 0.5 * retrieval(top):
             continue
-        kin = _kinship(first, e, embedder, stem(counted_word(info.text)))
+        kin = _kinship(first, e, embedder, counted)
         if not kin or (kin < 2 and e.fit < min(first.fit, 1)):
             continue
         read_as_answer = c.reader >= threshold > 0

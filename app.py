@@ -10,6 +10,8 @@ from __future__ import annotations
 import sys
 
 import rag  # noqa: F401  (offline environment before gradio loads)
+
+# isort: split
 import gradio as gr
 import uvicorn
 from fastapi import FastAPI

@@ -8,9 +8,18 @@ from __future__ import annotations
 import pytest
 
 import rag  # noqa: F401  (offline environment first)
-from rag.evaluate.conflicts import (CORPUS, TARGETS, ConflictVerdict, conflict_rates,
-                                    KNOWN_MISSES, evaluate_counterfactual, judge_conflict,
-                                    load_counterfactual, meets, sides)
+from rag.evaluate.conflicts import (
+    CORPUS,
+    KNOWN_MISSES,
+    TARGETS,
+    ConflictVerdict,
+    conflict_rates,
+    evaluate_counterfactual,
+    judge_conflict,
+    load_counterfactual,
+    meets,
+    sides,
+)
 from rag.evaluate.data import Record
 from rag.evaluate.judge import bottom_line, squash
 from rag.evaluate.suite import ROOT

@@ -323,8 +323,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         return _fail(str(exc))
     from rag.embeddings import ModelError
-    from rag.reader.model import ReaderError
     from rag.index import IndexError_
+    from rag.reader.model import ReaderError
 
     try:
         return args.func(args, settings)

@@ -14,8 +14,9 @@ import binascii
 import hashlib
 import hmac
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from rag.config import Settings
 from rag.contracts import DocRecord

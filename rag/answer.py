@@ -16,8 +16,17 @@ from dataclasses import replace
 import numpy as np
 
 from rag import nlp, tradecraft
-from rag.contracts import (UNGRADED, Calibration, Candidate, Composition, Evidence, QType,
-                           QuestionInfo, Span, Statement)
+from rag.contracts import (
+    UNGRADED,
+    Calibration,
+    Candidate,
+    Composition,
+    Evidence,
+    QType,
+    QuestionInfo,
+    Span,
+    Statement,
+)
 from rag.embeddings import Embedder
 from rag.question import counted_word
 from rag.rules import RULES

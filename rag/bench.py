@@ -464,7 +464,6 @@ def run_bench(sizes: list[int], work: Path, http_sizes: set[str],
               ) -> BenchReport:
     """Benchmark the shipped corpus, then each synthetic size, in `work` (kept for reuse)."""
     from rag.bench_corpus import text_pool, write_corpus
-
     from rag.config import load_settings
 
     report = BenchReport(cpus=os.cpu_count() or 0, load_before=os.getloadavg(),

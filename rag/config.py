@@ -55,7 +55,7 @@ class Settings:
     max_body_bytes: int = 65_536
     log_questions: bool = False  # put the question text in the request log
 
-    def with_index(self, index_dir: str | Path | None) -> "Settings":
+    def with_index(self, index_dir: str | Path | None) -> Settings:
         """Return a copy that uses `index_dir` (when given) instead of the configured one."""
         return self if index_dir is None else replace(self, index_dir=Path(index_dir))
 

@@ -23,8 +23,9 @@ import os
 import re
 import tempfile
 import threading
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from rag.tradecraft import CREDIBILITY, RELIABILITY
 

@@ -32,7 +32,6 @@ from langchain_core.embeddings import Embeddings
 import rag  # noqa: F401  (sets the offline environment before the model libraries load)
 from rag.config import BACKENDS
 
-
 _SPACES = {"onnx": "float32", "torch": "float32", "onnx-int8": "int8"}
 BATCH_CHARS = 8_000  # ONNX batches: longest text's characters × texts (see Embedder.encode)
 

@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 # Boilerplate that a page's extractor may let through, and that is never evidence.
 _FOOTER = re.compile(r"©|\(c\)\s*\d{4}|\ball rights reserved\b|\bsubscribe to (?:our|the)\b"

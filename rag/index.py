@@ -21,18 +21,19 @@ import queue
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 import numpy as np
 
 import rag  # noqa: F401  (offline environment first)
 from rag.config import Settings
 from rag.contracts import DocRecord
-from rag.doc_metadata import FILE_NAME as EDITS_FILE, MetadataEdits
-from rag.documents import (Document, DocumentError, find_files, load_document,
-                           max_doc_sentences)
+from rag.doc_metadata import FILE_NAME as EDITS_FILE
+from rag.doc_metadata import MetadataEdits
+from rag.documents import Document, DocumentError, find_files, load_document, max_doc_sentences
 from rag.embeddings import Embedder, get_embedder, vector_space
 from rag.vector_cache import cached_encode
 

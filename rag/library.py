@@ -19,13 +19,13 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from rag.access import ANONYMOUS, Caller
-from rag.documents import SUPPORTED_SUFFIXES, doc_id_for, find_files
 from rag.contracts import DocRecord
+from rag.documents import SUPPORTED_SUFFIXES, doc_id_for, find_files
 from rag.index import Index
 
 REMOVED_DIR = ".removed"

@@ -9,6 +9,7 @@ content words the evidence must cover.
 from __future__ import annotations
 
 import re
+
 from rag import nlp
 from rag.contracts import QType, QuestionInfo
 from rag.text import content_words

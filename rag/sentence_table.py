@@ -11,8 +11,9 @@ import math
 import sys
 from array import array
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -41,11 +42,11 @@ class SentenceTable:
     idf: dict[str, float]
     bm25: Any = None
     idf_max: float = 1.0  # weight of a word no sentence has (max over 100k+ stems: once)
-    docs: dict[str, "_DocInfo"] = field(default_factory=dict)
+    docs: dict[str, _DocInfo] = field(default_factory=dict)
     doc_rows: dict[str, tuple[int, int]] = field(default_factory=dict)  # from the doc column
 
     @classmethod
-    def load(cls, index: Index) -> "SentenceTable":
+    def load(cls, index: Index) -> SentenceTable:
         """The table of the index's current generation: its snapshot when one was saved (a
         second or two at 100k chunks), else built from Chroma (minutes there) and saved."""
         generation = index.generation()
@@ -65,7 +66,7 @@ class SentenceTable:
         return table
 
     @classmethod
-    def build(cls, index: Index, generation: str, committed: dict[str, Any]) -> "SentenceTable":
+    def build(cls, index: Index, generation: str, committed: dict[str, Any]) -> SentenceTable:
         """Read every committed sentence from Chroma; stem them; index them for BM25."""
         import bm25s
 
@@ -127,27 +128,27 @@ class SentenceTable:
         return len(self.texts)
 
     @property
-    def ids(self) -> "_Ids":
+    def ids(self) -> _Ids:
         """row → sentence id `doc_id:sha:sN` (the Chroma id)."""
         return _Ids(self)
 
     @property
-    def metas(self) -> "_Metas":
+    def metas(self) -> _Metas:
         """row → the sentence's metadata dict, as stored in Chroma."""
         return _Metas(self)
 
     @property
-    def position(self) -> "_Positions":
+    def position(self) -> _Positions:
         """(doc_id, sentence idx) → row."""
         return _Positions(self)
 
     @property
-    def chunk_rows(self) -> "_ChunkRows":
+    def chunk_rows(self) -> _ChunkRows:
         """chunk id `doc_id:sha:cN` → the range of its rows."""
         return _ChunkRows(self)
 
     @property
-    def stems(self) -> "_StemSets":
+    def stems(self) -> _StemSets:
         """row → the sentence's stems (computed on access)."""
         return _StemSets(self.texts)
 

@@ -26,8 +26,9 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rag.contracts import DocRecord
@@ -410,7 +411,7 @@ class Suggester:
     documents it added. Thread-safe: concurrent page loads wait for one computation.
     """
 
-    def __init__(self, engine: "Engine", limit: int = LIMIT, cache_size: int = 64) -> None:
+    def __init__(self, engine: Engine, limit: int = LIMIT, cache_size: int = 64) -> None:
         self.engine = engine
         self.limit = limit
         self.cache_size = cache_size
@@ -418,7 +419,7 @@ class Suggester:
         self._shown: OrderedDict[tuple[str, frozenset[str]], list[str]] = OrderedDict()
         self._documents: OrderedDict[tuple[str, str], list[Suggestion]] = OrderedDict()
 
-    def questions(self, records: Sequence["DocRecord"]) -> list[str]:
+    def questions(self, records: Sequence[DocRecord]) -> list[str]:
         """Example questions about `records` (the documents the caller may see), newest
         documents first; [] for an empty library."""
         table = self.engine.retriever.table()
@@ -436,7 +437,7 @@ class Suggester:
             _remember(self._shown, key, shown, self.cache_size)
             return shown
 
-    def _candidates(self, table: "SentenceTable", record: "DocRecord") -> list[Suggestion]:
+    def _candidates(self, table: SentenceTable, record: DocRecord) -> list[Suggestion]:
         key = (record.doc_id, record.sha256)
         if key not in self._documents:
             first, end = table.doc_rows[record.doc_id]

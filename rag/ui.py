@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import rag  # noqa: F401  (offline environment before gradio loads)
+
+# isort: split
 import gradio as gr
 from gradio import utils as gr_utils
 from gradio.exceptions import InvalidPathError
@@ -32,12 +35,22 @@ from rag.engine import Engine, QuestionError
 from rag.guard import removal_allowed
 from rag.index import IndexError_
 from rag.library import AddReport, LibraryError, add_files, remove_document, upload_folder
+from rag.render import readable
 from rag.suggest import EMPTY_LIBRARY, Suggester, placeholder_question
 from rag.ui_grades import grades_form
-from rag.render import readable
-from rag.ui_render import (LIBRARY_HEADERS, chat_answer, copy_text, document_choices,
-                           document_html, escape, library_rows, link_markers, shown_source,
-                           sources_html, tidy_quotes)
+from rag.ui_render import (
+    LIBRARY_HEADERS,
+    chat_answer,
+    copy_text,
+    document_choices,
+    document_html,
+    escape,
+    library_rows,
+    link_markers,
+    shown_source,
+    sources_html,
+    tidy_quotes,
+)
 from rag.ui_upload import ProgressFn, stream_upload
 
 log = logging.getLogger("sitrep.ui")
@@ -158,7 +171,7 @@ class Conversation:
                            "answers": {str(i): a for i, a in self.answers.items()}})
 
     @classmethod
-    def from_json(cls, text: str) -> "Conversation":
+    def from_json(cls, text: str) -> Conversation:
         """A conversation saved by `to_json`; an empty one for anything else (the text comes
         from the browser, so it is checked, and shown only to the browser that sent it)."""
         try:

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable, Union
 
 from rag.documents import _BULLET, _FRONT_MATTER, _MD_HEADING, EXTRACTED_SUFFIXES
 
@@ -53,7 +53,7 @@ _BLOCK_TAGS = {"p", "ul", "ol", "li", "blockquote", "pre", "h3", "h4", "h5", "h6
 
 # Events: ("open", name, html) | ("close", name) | ("text", start, end) | ("html", markup),
 # where markup is a constant of this module, never text from the document.
-Event = Union[tuple[str, str, str], tuple[str, str], tuple[str, int, int]]
+Event = tuple[str, str, str] | tuple[str, str] | tuple[str, int, int]
 
 
 def escape(value: object) -> str:

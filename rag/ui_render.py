@@ -11,12 +11,14 @@ grade, claim type); whatever is present is shown. Answers are written from their
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from rag import render as answer_text
 from rag.contracts import DocRecord
 from rag.tradecraft import grade_label
+
 # `escape` is used here and by rag.ui; it lives with the document renderer.
 from rag.ui_markdown import escape, inline_html, is_rendered, render, same_words
 

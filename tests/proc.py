@@ -56,7 +56,7 @@ class PausedIngest:
             env=cli_env(**{PAUSE_ENV: pause_at}))
         self.stderr: list[str] = []
 
-    def __enter__(self) -> "PausedIngest":
+    def __enter__(self) -> PausedIngest:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -135,7 +135,7 @@ class Server:
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         self.thread.start()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -166,7 +166,7 @@ class StaticServer:
         self.httpd = http.server.ThreadingHTTPServer((LOOPBACK, self.port), handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def __enter__(self) -> "StaticServer":
+    def __enter__(self) -> StaticServer:
         self.thread.start()
         return self
 
@@ -185,7 +185,7 @@ class LogCapture(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         self.lines.append(self.format(record))
 
-    def __enter__(self) -> "LogCapture":
+    def __enter__(self) -> LogCapture:
         logging.getLogger().addHandler(self)
         logging.getLogger("sitrep.requests").setLevel(logging.INFO)
         return self

@@ -12,8 +12,15 @@ import pytest
 import app as sitrep_app
 from rag.access import ANONYMOUS, Caller, authenticate, document_groups
 from rag.config import ConfigError, load_settings
-from tests.serving import (INTEL_TOKEN, OPS_ONLY, OPS_TOKEN, RESTRICTED, Server, api_settings,
-                           corpus_engine)
+from tests.serving import (
+    INTEL_TOKEN,
+    OPS_ONLY,
+    OPS_TOKEN,
+    RESTRICTED,
+    Server,
+    api_settings,
+    corpus_engine,
+)
 
 OPS = {"Authorization": f"Bearer {OPS_TOKEN}"}
 INTEL = {"Authorization": f"Bearer {INTEL_TOKEN}"}

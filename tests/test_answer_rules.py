@@ -14,10 +14,9 @@ import pytest
 from rag import nlp
 from rag.answer import compose, unanswered_because
 from rag.config import ConfigError, load_settings
+from rag.contracts import Calibration, Candidate, Composition, QType, QuestionInfo, Span, Statement
 from rag.question import analyse, counted_word, question_type, resolve_followup
 from rag.render import line
-from rag.contracts import (Calibration, Candidate, Composition, QType, QuestionInfo, Span,
-                           Statement)
 from rag.rules import RULES
 from rag.spans import answer_span
 from tests.conftest import DOCS

@@ -11,13 +11,25 @@ from pathlib import Path
 import httpx
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from schemathesis import checks as sc
 
 import app as sitrep_app
 from rag.api import attachment
-from tests.serving import (BASIC_PASSWORD, BASIC_USER, INTEL_TOKEN, OPS_TOKEN, PUBLIC_TOKEN,
-                           SECRETS, LogCapture, Server, api_settings, corpus_engine)
+from tests.serving import (
+    BASIC_PASSWORD,
+    BASIC_USER,
+    INTEL_TOKEN,
+    OPS_TOKEN,
+    PUBLIC_TOKEN,
+    SECRETS,
+    LogCapture,
+    Server,
+    api_settings,
+    corpus_engine,
+)
 
 pytestmark = pytest.mark.integration
 

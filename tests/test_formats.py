@@ -77,7 +77,7 @@ def write_docx(folder: Path) -> Path:
     props = document.core_properties
     props.title = "Convoy Escort Plan"
     props.author = "Maritime Operations Cell"
-    props.created = datetime.datetime(2025, 3, 14, 9, 0, tzinfo=datetime.timezone.utc)
+    props.created = datetime.datetime(2025, 3, 14, 9, 0, tzinfo=datetime.UTC)
     document.add_heading("Convoy Escort Plan", 0)
     document.add_heading("Escort schedule", level=1)
     document.add_paragraph("The task force will escort nine convoys a week through the "

@@ -5,8 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from rag.suggest import (EMPTY_LIBRARY, Suggester, Suggestion, Word, answered, candidates,
-                         choose, placeholder_question)
+from rag.suggest import (
+    EMPTY_LIBRARY,
+    Suggester,
+    Suggestion,
+    Word,
+    answered,
+    candidates,
+    choose,
+    placeholder_question,
+)
 
 
 def tagged(spec: str) -> list[Word]:

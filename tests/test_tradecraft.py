@@ -7,12 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from rag.engine import Engine
 from rag.contracts import DocRecord
-from rag.tradecraft import (Cited, claim_type, confidence_line, grade, grade_label, hedges,
-                            source_fields)
+from rag.engine import Engine
+from rag.tradecraft import (
+    Cited,
+    claim_type,
+    confidence_line,
+    grade,
+    grade_label,
+    hedges,
+    source_fields,
+)
 from rag.ui_render import LIBRARY_HEADERS, grade_of, library_rows
-
 
 # Sentences written for this test, not taken from evals/data/claim_labels.jsonl (the rules
 # were written with that set in view; these check they generalise).

@@ -13,8 +13,16 @@ from playwright.sync_api import expect, sync_playwright
 
 import app as sitrep_app
 from rag.api import WIDGET
-from tests.serving import (OPS_TOKEN, ROOT, XSS_SENTENCE, Server, StaticServer, api_settings,
-                           corpus_engine, free_port)
+from tests.serving import (
+    OPS_TOKEN,
+    ROOT,
+    XSS_SENTENCE,
+    Server,
+    StaticServer,
+    api_settings,
+    corpus_engine,
+    free_port,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 

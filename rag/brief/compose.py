@@ -24,8 +24,14 @@ from rag import nlp, tradecraft
 from rag.brief import gaps as gap_lines
 from rag.brief.actors import find_actors
 from rag.brief.draft import Draft, TopicDraft
-from rag.brief.figures import (DisagreementFinder, Figure, comparable, dates_and_people,
-                               figure_groups, figures)
+from rag.brief.figures import (
+    DisagreementFinder,
+    Figure,
+    comparable,
+    dates_and_people,
+    figure_groups,
+    figures,
+)
 from rag.brief.model import Brief, BriefLine, Side, SourceEntry, Topic
 from rag.brief.scope import Scope, Sentence, library_rows, pick, topic_rows
 from rag.brief.topics import _NAMED, group_documents, topic_label

@@ -4,6 +4,7 @@ undated and ungraded documents, topics resting on a single source."""
 from __future__ import annotations
 
 import re
+
 from rag.brief.draft import Draft
 from rag.brief.scope import Sentence
 

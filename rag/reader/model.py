@@ -74,7 +74,7 @@ class Reader:
         self._lock = threading.Lock()  # the tokenizer's padding state is shared
 
     @classmethod
-    def load(cls, folder: str | Path = "", tokenizer_folder: str = "") -> "Reader":
+    def load(cls, folder: str | Path = "", tokenizer_folder: str = "") -> Reader:
         """Open the reader in `folder` (default: the shipped one), int8 when it is there."""
         from rag.embeddings import default_model_path
 

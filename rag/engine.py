@@ -125,8 +125,9 @@ class Engine:
 
     def _read(self, question: str, candidates: list[Candidate]) -> Calibration | None:
         """Let the reader score the candidates that can still win (the first
-        `calibration.read_top` by retrieval), fuse its probability into each one's score and re-sort them in place;
-        returns the reader's calibration, or None when the reader is off."""
+        `calibration.read_top` by retrieval), fuse its probability into each one's score and
+        re-sort them in place; returns the reader's calibration, or None when the reader is
+        off."""
         reader = self.reader
         if reader is None or not candidates:
             return None

@@ -4,8 +4,9 @@ write a model card (tooling; imports torch, never imported by the serving proces
 The network is all-MiniLM-L6-v2 with two heads: a logit that the sentence answers the question
 (mean-pooled tokens → linear) and start/end logits over the sentence's tokens (linear). Loss:
 binary cross-entropy on the logit for every pair, plus cross-entropy on start and end for pairs
-whose sentence holds the answer. AdamW with linear warm-up and decay, `--epochs` passes over the pairs
-(reshuffled each pass) or as many steps as `--minutes` allows (the schedule is fitted to the measured step time).
+whose sentence holds the answer. AdamW with linear warm-up and decay, `--epochs` passes over the
+pairs (reshuffled each pass) or as many steps as `--minutes` allows (the schedule is fitted to the
+measured step time).
 Everything random draws from `--seed`; the card records the seed, the data's hash and the commit.
 """
 
@@ -137,7 +138,8 @@ def train(config: TrainConfig, log=_say) -> dict:
     heads = [p for n, p in trainable if not n.startswith("encoder.")]
     body = [p for n, p in trainable if n.startswith("encoder.")]
     optimiser = torch.optim.AdamW([{"params": body, "lr": config.lr},
-                                   {"params": heads, "lr": config.lr * HEAD_LR_FACTOR}], weight_decay=0.01)
+                                   {"params": heads, "lr": config.lr * HEAD_LR_FACTOR}],
+                                  weight_decay=0.01)
     rng = random.Random(config.seed)
     passes = max(1, int(np.ceil(config.epochs)))
     batches = [group for _ in range(passes) for group in _batches(pairs, config.batch, rng)]
@@ -171,7 +173,8 @@ def train(config: TrainConfig, log=_say) -> dict:
         labels = torch.tensor([p.label for p in group], dtype=torch.float32)
         loss = bce(score, labels)
         if (starts >= 0).any():
-            loss = loss + 0.5 * (ce(start, torch.from_numpy(starts)) + ce(end, torch.from_numpy(ends)))
+            loss = loss + 0.5 * (ce(start, torch.from_numpy(starts))
+                                 + ce(end, torch.from_numpy(ends)))
         optimiser.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
@@ -188,8 +191,9 @@ def train(config: TrainConfig, log=_say) -> dict:
     _export(net, tokenizer, fp32)
     int8 = config.out / "reader-int8.onnx"
     quantise(fp32, int8)
-    return {"train_questions": len(questions), "pairs": len(pairs), "positives": int(sum(p.label for p in pairs)),
-            "steps": step, "train_seconds": round(train_seconds), "data_sha256": data_hash(config.data)}
+    return {"train_questions": len(questions), "pairs": len(pairs),
+            "positives": int(sum(p.label for p in pairs)), "steps": step,
+            "train_seconds": round(train_seconds), "data_sha256": data_hash(config.data)}
 
 
 def _export(net, tokenizer, dest: Path) -> None:

@@ -223,6 +223,16 @@ def build_api(engine: Engine, settings: Settings) -> FastAPI:
                   description="Answers with exact citations from the indexed documents.")
     access = DocumentAccess(engine.index)
     install_guards(app, settings)
+    _error_handlers(app)
+    # Registration order is the OpenAPI order, and the catch-all `/api/{rest}` comes last.
+    _answer_routes(app, engine, access)
+    _document_routes(app, engine, access, settings)
+    _fallback_routes(app)
+    return app
+
+
+def _error_handlers(app: FastAPI) -> None:
+    """Every error as `{"error": message}`; an unhandled one is a 500 with no details."""
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -240,6 +250,10 @@ def build_api(engine: Engine, settings: Settings) -> FastAPI:
         log.exception("unhandled error on %s", request.url.path)
         return JSONResponse(status_code=500, content={"error": "internal error; the server "
                                                       "log has the details"})
+
+
+def _answer_routes(app: FastAPI, engine: Engine, access: DocumentAccess) -> None:
+    """`/healthz`, `/api/ask`, `/api/brief` and `/api/brief/export`."""
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, str]:
@@ -281,6 +295,11 @@ def build_api(engine: Engine, settings: Settings) -> FastAPI:
         request.state.log = {"question_chars": len(body.topic or ""), "question": body.topic}
         allowed = access.allowed_docs(_caller(request))
         return make_brief(engine, body.topic or None, allowed_docs=allowed, long=body.long)
+
+
+def _document_routes(app: FastAPI, engine: Engine, access: DocumentAccess,
+                     settings: Settings) -> None:
+    """`/api/documents`, a document's text, and the edits of its metadata."""
 
     @app.get("/api/documents", response_model=DocumentsOut, responses=ERRORS, tags=["api"])
     def documents(request: Request) -> DocumentsOut:
@@ -344,6 +363,11 @@ def build_api(engine: Engine, settings: Settings) -> FastAPI:
         updated = next(r for r in access.visible(caller) if r.doc_id == doc_id)
         return JSONResponse(_document_out(updated).model_dump())
 
+
+def _fallback_routes(app: FastAPI) -> None:
+    """The catch-all for unknown `/api/*` paths (registered after every API route) and the
+    widget's script."""
+
     # Without this, unknown /api/* paths would fall through to the Gradio app mounted at `/`.
     @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
                    include_in_schema=False)
@@ -363,5 +387,3 @@ def build_api(engine: Engine, settings: Settings) -> FastAPI:
         return FileResponse(WIDGET, media_type="text/javascript; charset=utf-8",
                             headers={"Cache-Control": "public, max-age=300",
                                      "X-Content-Type-Options": "nosniff"})
-
-    return app

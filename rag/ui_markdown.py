@@ -144,6 +144,35 @@ def _markdown(text: str, start: int, title: str = "") -> list[Event]:
     is `title` is left out (the pane's heading shows the title already)."""
     lines = _lines(text, start)
     events: list[Event] = []
+    i = _after_title(text, lines, title)
+    while i < len(lines):
+        s, e = lines[i]
+        line = text[s:e]
+        if not line.strip():
+            i += 1
+        elif fence := _FENCE.match(line):
+            i = _code_block(text, lines, i, fence.group(1), events)
+        elif heading := _MD_HEADING.match(line):
+            tag = f"h{min(len(heading.group(1)) + 2, 6)}"
+            events.append(("open", tag, f'<{tag} class="sitrep-doc-heading">'))
+            events += _inline(text, s + heading.start(2), s + heading.end(2))
+            events.append(("close", tag))
+            i += 1
+        elif _RULE.match(line):
+            events.append(("html", "<hr>"))
+            i += 1
+        elif _QUOTE.match(line):
+            i = _blockquote(text, lines, i, events)
+        elif bullet := _BULLET.match(line):
+            i = _list(text, lines, i, bullet.group(0).strip()[0].isdigit(), events)
+        else:
+            i = _paragraph(text, lines, i, events)
+    return events
+
+
+def _after_title(text: str, lines: list[tuple[int, int]], title: str) -> int:
+    """The first line to render: past leading blank lines, and past a first heading that is
+    the document's `title`."""
     i = 0
     while i < len(lines) and not text[lines[i][0]:lines[i][1]].strip():
         i += 1
@@ -151,78 +180,78 @@ def _markdown(text: str, start: int, title: str = "") -> list[Event]:
         heading = _MD_HEADING.match(text[lines[i][0]:lines[i][1]])
         if heading and same_words(heading.group(2), title):
             i += 1
+    return i
+
+
+def _code_block(text: str, lines: list[tuple[int, int]], i: int, mark: str,
+                events: list[Event]) -> int:
+    """A fenced code block opened at line i by `mark`, up to its closing fence (or the end);
+    returns the line after it."""
+    j = i + 1
+    while j < len(lines) and not text[lines[j][0]:lines[j][1]].lstrip().startswith(mark):
+        j += 1
+    events += [("open", "pre", '<pre class="sitrep-doc-code">'), ("open", "code", "<code>")]
+    if j > i + 1:
+        events.append(("text", lines[i + 1][0], lines[j - 1][1]))
+    events += [("close", "code"), ("close", "pre")]
+    return j + 1
+
+
+def _blockquote(text: str, lines: list[tuple[int, int]], i: int, events: list[Event]) -> int:
+    """The `>` lines from line i as one quoted paragraph; returns the line after them."""
+    events += [("open", "blockquote", "<blockquote>"), ("open", "p", "<p>")]
+    first = True
+    while i < len(lines) and (quote := _QUOTE.match(text[lines[i][0]:lines[i][1]])):
+        if not first:
+            events.append(("html", "\n"))
+        events += _inline(text, lines[i][0] + quote.end(), lines[i][1])
+        first = False
+        i += 1
+    events += [("close", "p"), ("close", "blockquote")]
+    return i
+
+
+def _list(text: str, lines: list[tuple[int, int]], i: int, ordered: bool,
+          events: list[Event]) -> int:
+    """The list starting at line i (items of the same kind, ordered or not; an item's wrapped
+    lines stay in it); returns the line after it."""
+    tag = "ol" if ordered else "ul"
+    events.append(("open", tag, f"<{tag}>"))
     while i < len(lines):
         s, e = lines[i]
-        line = text[s:e]
-        if not line.strip():
-            i += 1
-            continue
-        if fence := _FENCE.match(line):
-            mark = fence.group(1)
-            j = i + 1
-            while j < len(lines) and not text[lines[j][0]:lines[j][1]].lstrip().startswith(mark):
-                j += 1
-            events += [("open", "pre", '<pre class="sitrep-doc-code">'), ("open", "code", "<code>")]
-            if j > i + 1:
-                events.append(("text", lines[i + 1][0], lines[j - 1][1]))
-            events += [("close", "code"), ("close", "pre")]
-            i = j + 1
-            continue
-        if heading := _MD_HEADING.match(line):
-            tag = f"h{min(len(heading.group(1)) + 2, 6)}"
-            events.append(("open", tag, f'<{tag} class="sitrep-doc-heading">'))
-            events += _inline(text, s + heading.start(2), s + heading.end(2))
-            events.append(("close", tag))
-            i += 1
-            continue
-        if _RULE.match(line):
-            events.append(("html", "<hr>"))
-            i += 1
-            continue
-        if _QUOTE.match(line):
-            events += [("open", "blockquote", "<blockquote>"), ("open", "p", "<p>")]
-            first = True
-            while i < len(lines) and (quote := _QUOTE.match(text[lines[i][0]:lines[i][1]])):
-                if not first:
-                    events.append(("html", "\n"))
-                events += _inline(text, lines[i][0] + quote.end(), lines[i][1])
-                first = False
-                i += 1
-            events += [("close", "p"), ("close", "blockquote")]
-            continue
-        if bullet := _BULLET.match(line):
-            ordered = bullet.group(0).strip()[0].isdigit()
-            tag = "ol" if ordered else "ul"
-            events.append(("open", tag, f"<{tag}>"))
-            while i < len(lines):
-                s, e = lines[i]
-                bullet = _BULLET.match(text[s:e])
-                if not bullet or bullet.group(0).strip()[0].isdigit() != ordered:
-                    break
-                last = e
-                i += 1
-                while (i < len(lines) and text[lines[i][0]:lines[i][1]].strip()
-                       and not _starts_block(text[lines[i][0]:lines[i][1]])):
-                    last = lines[i][1]
-                    i += 1
-                events.append(("open", "li", "<li>"))
-                events += _inline(text, s + bullet.end(), last)
-                events.append(("close", "li"))
-                j = i  # blank lines between items keep the list going
-                while j < len(lines) and not text[lines[j][0]:lines[j][1]].strip():
-                    j += 1
-                if j < len(lines) and _BULLET.match(text[lines[j][0]:lines[j][1]]):
-                    i = j
-            events.append(("close", tag))
-            continue
-        first, last = s + len(line) - len(line.lstrip()), e
+        bullet = _BULLET.match(text[s:e])
+        if not bullet or bullet.group(0).strip()[0].isdigit() != ordered:
+            break
+        last = e
         i += 1
         while (i < len(lines) and text[lines[i][0]:lines[i][1]].strip()
                and not _starts_block(text[lines[i][0]:lines[i][1]])):
             last = lines[i][1]
             i += 1
-        events += [("open", "p", "<p>"), *_inline(text, first, last), ("close", "p")]
-    return events
+        events.append(("open", "li", "<li>"))
+        events += _inline(text, s + bullet.end(), last)
+        events.append(("close", "li"))
+        j = i  # blank lines between items keep the list going
+        while j < len(lines) and not text[lines[j][0]:lines[j][1]].strip():
+            j += 1
+        if j < len(lines) and _BULLET.match(text[lines[j][0]:lines[j][1]]):
+            i = j
+    events.append(("close", tag))
+    return i
+
+
+def _paragraph(text: str, lines: list[tuple[int, int]], i: int, events: list[Event]) -> int:
+    """The paragraph from line i to the next blank line or block; returns the line after it."""
+    s, e = lines[i]
+    line = text[s:e]
+    first, last = s + len(line) - len(line.lstrip()), e
+    i += 1
+    while (i < len(lines) and text[lines[i][0]:lines[i][1]].strip()
+           and not _starts_block(text[lines[i][0]:lines[i][1]])):
+        last = lines[i][1]
+        i += 1
+    events += [("open", "p", "<p>"), *_inline(text, first, last), ("close", "p")]
+    return i
 
 
 def _visible_spans(spans: Iterable[tuple[int, int, int]], events: list[Event],

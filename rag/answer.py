@@ -10,8 +10,9 @@ not in a cited sentence.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -40,6 +41,7 @@ MAX_PHRASE_SHARE = 0.7  # a reader phrase this close to the whole sentence adds 
 # With the reader on, a description also cites sentences the reader rates at least this share of
 # the top sentence's probability (and above its abstention threshold).
 READER_CITE_SHARE = 0.5
+_NO_DOC: Mapping[str, Any] = {}  # what the table knows of a document it lacks
 # Answer types whose bottom line is a value picked out of a sentence (the rest cite a sentence).
 TYPED = frozenset({QType.NUMBER, QType.TIME, QType.DATE, QType.ORGANIZATION, QType.PERSON,
                    QType.PLACE})
@@ -228,7 +230,8 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
         evidence[0].value = _reader_phrase(top, calibration)
     conflict = len({e.key for e in evidence if e.key}) > 1
     grades = {e.candidate.doc_id: tradecraft.grade_label(
-        table.docs.get(e.candidate.doc_id, {}).get("metadata") if table is not None else None)
+        table.docs.get(e.candidate.doc_id, _NO_DOC).get("metadata") if table is not None
+        else None)
         for e in evidence}
     return Composition(False, _bluf(evidence, conflict, grades), evidence, conflict)
 
@@ -251,8 +254,8 @@ def _values(info: QuestionInfo, pool: list[Candidate], table: SentenceTable | No
     misfits = set()
     for c in pool:
         if spans[c.id] is None:  # where no rule finds a value, the reader's span stands in
-            spans[c.id] = _reader_span(c, calibration)
-            if spans[c.id] and not can_be_type(spans[c.id].value, info.qtype):
+            span = spans[c.id] = _reader_span(c, calibration)
+            if span and not can_be_type(span.value, info.qtype):
                 misfits.add(c.id)
     return spans, misfits
 
@@ -301,7 +304,9 @@ def _refusal(info: QuestionInfo, pool: list[Candidate], top: Candidate,
         return pool[0], f"no {info.qtype} in the closest evidence"
     block = table.block_text(top.doc_id, top.idx) if table is not None else ""
     context = " ".join((top.title, top.section, block or top.text))
-    if info.qtype == QType.NUMBER and "counts_other_thing" not in off and spans[top.id].fit < 3 \
+    top_span = spans.get(top.id)  # set for a typed question (checked above)
+    if info.qtype == QType.NUMBER and "counts_other_thing" not in off \
+            and top_span is not None and top_span.fit < 3 \
             and _counts_other_thing(counted_word(info.text), context, embedder):
         return top, f"the sources give no count of {counted_word(info.text)}"
     why = _why_not(info, top, table, embedder, off)
@@ -311,7 +316,7 @@ def _refusal(info: QuestionInfo, pool: list[Candidate], top: Candidate,
 def _why_not(info: QuestionInfo, cand: Candidate, table: SentenceTable | None,
              embedder: Embedder | None, off: frozenset[str], context: str | None = None) -> str:
     """`unanswered_because` for `cand` read in `context` (its `_context` by default)."""
-    doc = table.docs.get(cand.doc_id, {}) if table is not None else {}
+    doc = table.docs.get(cand.doc_id, _NO_DOC) if table is not None else _NO_DOC
     return unanswered_because(info, cand, _context(cand, table) if context is None else context,
                               doc.get("vocab"), embedder, off)
 
@@ -328,7 +333,8 @@ def _context(cand: Candidate, table: SentenceTable | None) -> str:
     context = " ".join((cand.title, cand.section, table.block_text(cand.doc_id, cand.idx)
                         or cand.text, window))
     years = relative_years(context + " " + table.block_text(cand.doc_id, 0),
-                           (table.docs.get(cand.doc_id, {}).get("metadata") or {}).get("date"))
+                           (table.docs.get(cand.doc_id, _NO_DOC).get("metadata") or {})
+                           .get("date"))
     return " ".join([context, *years])
 
 
@@ -448,8 +454,8 @@ def _kinship(a: Evidence, b: Evidence, embedder: Embedder | None, counted: str =
     if figure != bool(numbers_in(b.value)):
         return 0
     if not figure:  # names: alike when they carry the same role
-        roles = [_ROLE.search(v) for v in (a.value, b.value)]
-        return 2 if all(roles) and stems(roles[0].group(1)) == stems(roles[1].group(1)) else 1
+        ra, rb = (_ROLE.search(v) for v in (a.value, b.value))
+        return 2 if ra and rb and stems(ra.group(1)) == stems(rb.group(1)) else 1
     ua, ub = _unit(a.value), _unit(b.value)
     if not ua or not ub:
         return 1
@@ -577,12 +583,12 @@ def _bluf(evidence: list[Evidence], conflict: bool,
     Citation n is `evidence[n - 1]`; `rag.render` writes the statements out.
     """
     if conflict:
-        sides = []
+        sides: list[Statement] = []
         for key in dict.fromkeys(e.key for e in evidence if e.key):
             group = [(n, e) for n, e in enumerate(evidence, 1) if e.key == key]
             n, e = group[0]
-            hedge = _hedges(x.candidate for _, x in group)
-            said = f", {', '.join(hedge[:2])}" if hedge else ""
+            words = _hedges(x.candidate for _, x in group)
+            said = f", {', '.join(words[:2])}" if words else ""
             sides.append(Statement(
                 "; " if sides else "Sources disagree: ", e.value,
                 f" — {e.candidate.title} ({grades.get(e.candidate.doc_id, UNGRADED)}{said})",

@@ -374,7 +374,7 @@ def _fallback_routes(app: FastAPI) -> None:
     def unknown(rest: str, request: Request) -> JSONResponse:
         """404 for an unknown path; 405 (with Allow) for a known one asked with another method."""
         allowed = sorted({method for route in app.routes if isinstance(route, APIRoute)
-                          and route.path == f"/api/{rest}" for method in route.methods})
+                          and route.path == f"/api/{rest}" for method in route.methods or ()})
         if allowed:
             return JSONResponse(status_code=405, headers={"Allow": ", ".join(allowed)}, content={
                 "error": f"/api/{rest} takes {', '.join(allowed)}, not {request.method}"})

@@ -114,8 +114,8 @@ def _credentials(env: dict[str, str], name: str, min_secret: int) -> dict[str, f
     else:
         pairs = []
         for entry in raw.split(","):
-            secret, _, groups = entry.strip().partition("=")
-            pairs.append((secret, [g for g in groups.split("|") if g]))
+            secret, _, listed = entry.strip().partition("=")
+            pairs.append((secret, [g for g in listed.split("|") if g]))
     result = {}
     for position, (secret, groups) in enumerate(pairs, 1):
         if len(secret) < min_secret or any(ch.isspace() for ch in secret):

@@ -81,7 +81,10 @@ class _TorchRunner:
 
         self.model = SentenceTransformer(model_path, device="cpu", local_files_only=True)
         self.model.eval()
-        self.dimension = int(self.model.get_embedding_dimension())
+        dimension = self.model.get_embedding_dimension()
+        if dimension is None:
+            raise ModelError(f"{model_path} does not say the size of its vectors")
+        self.dimension = int(dimension)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         import torch

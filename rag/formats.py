@@ -150,7 +150,8 @@ def html_extract(raw: str, recall: bool = False) -> Extracted:
         # Markup dates only: htmldate's extensive search turns a footer's "© 2025" into
         # 2025-01-01. A byline's date is read below instead.
         date_extraction_params={"extensive_search": False, "original_date": True})
-    if result is None or result.body is None:
+    # A Document, not a dict: as_dict is left False.
+    if result is None or isinstance(result, dict) or result.body is None:
         return Extracted("")
     author = _clean(result.author or "")
     sitename = _clean(result.sitename or "")
@@ -254,7 +255,7 @@ def docx_extract(path: Any, max_bytes: int) -> Extracted:
     metadata = {"title": title or None, "source": author or None, "author": author or None,
                 "date": created.date().isoformat() if created else None}
     metadata = {k: v for k, v in metadata.items() if v is not None}
-    return Extracted(_join(blocks), metadata, metadata.get("title", ""))
+    return Extracted(_join(blocks), metadata, title)
 
 
 # ---- e-mail --------------------------------------------------------------------------------
@@ -320,7 +321,9 @@ def eml_extract(raw: bytes) -> Extracted:
         try:
             content = body.get_content()
         except (LookupError, ValueError):  # unknown charset: decode leniently
-            content = (body.get_payload(decode=True) or b"").decode("utf-8", "replace")
+            payload = body.get_payload(decode=True)  # bytes for a part that is not multipart
+            content = (payload if isinstance(payload, bytes) else b"").decode("utf-8",
+                                                                               "replace")
         if body.get_content_type() == "text/html":
             extracted = html_extract(content, recall=True)
             text = extracted.text

@@ -43,7 +43,7 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -145,7 +145,7 @@ def replay(body: bytes, receive: Receive) -> Receive:
 
 
 async def send_error(send: Send, status: int, message: str,
-                     headers: list[tuple[bytes, bytes]] = ()) -> None:
+                     headers: Sequence[tuple[bytes, bytes]] = ()) -> None:
     """Send a complete JSON `{"error": message}` response."""
     body = json.dumps({"error": message}).encode()
     await send({"type": "http.response.start", "status": status,

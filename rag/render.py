@@ -62,13 +62,13 @@ def statement(data: Statement | Mapping[str, Any]) -> Statement:
         return data
     if not isinstance(data, Mapping) or set(data) - set(Statement.__dataclass_fields__):
         raise TypeError(f"not a statement: {data!r}")
-    texts = [data.get(key, "") for key in ("lead", "value", "tail")]
+    lead, value, tail = texts = [data.get(key, "") for key in ("lead", "value", "tail")]
     cites, quotes = data.get("cites", ()), data.get("quotes", False)
     if not all(isinstance(t, str) for t in texts) or not isinstance(quotes, bool) \
             or not isinstance(cites, (list, tuple)) \
             or not all(isinstance(n, int) and not isinstance(n, bool) for n in cites):
         raise ValueError(f"not a statement: {data!r}")
-    return Statement(*texts, tuple(cites), quotes)
+    return Statement(lead, value, tail, tuple(cites), quotes)
 
 
 def _fields(answer: Answer | Mapping[str, Any]) -> _Fields:

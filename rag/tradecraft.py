@@ -119,7 +119,7 @@ class Grade:
     @property
     def words(self) -> str:
         """"B2 (usually reliable source, information probably true)" or "ungraded"."""
-        if not self.graded:
+        if self.reliability is None or self.credibility is None:  # not self.graded
             return UNGRADED
         return (f"{self.label} ({RELIABILITY[self.reliability]} source, information "
                 f"{CREDIBILITY[self.credibility]})")

@@ -87,7 +87,7 @@ def grades_form(space: Workspace, table: gr.Dataframe) -> None:
         as typed (nothing is lost) and says what to fix."""
         if not removal_allowed(space.caller(request), space.settings):
             return gr.skip(), f"⚠️ {NO_EDITING}"
-        if _current(space, doc_id, request) is None:
+        if doc_id is None or _current(space, doc_id, request) is None:
             return gr.skip(), f"⚠️ {PICK_FIRST}"
         try:
             space.engine.index.edits.set(doc_id, clean_edit({
@@ -105,7 +105,7 @@ def grades_form(space: Workspace, table: gr.Dataframe) -> None:
         unchanged = (gr.skip(),) * 5
         if not removal_allowed(space.caller(request), space.settings):
             return *unchanged, f"⚠️ {NO_EDITING}"
-        if _current(space, doc_id, request) is None:
+        if doc_id is None or _current(space, doc_id, request) is None:
             return *unchanged, f"⚠️ {PICK_FIRST}"
         try:
             had = space.engine.index.edits.clear(doc_id)

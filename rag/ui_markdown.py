@@ -21,6 +21,7 @@ import html
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Literal
 
 from rag.documents import _BULLET, _FRONT_MATTER, _MD_HEADING, EXTRACTED_SUFFIXES
 
@@ -53,7 +54,8 @@ _BLOCK_TAGS = {"p", "ul", "ol", "li", "blockquote", "pre", "h3", "h4", "h5", "h6
 
 # Events: ("open", name, html) | ("close", name) | ("text", start, end) | ("html", markup),
 # where markup is a constant of this module, never text from the document.
-Event = tuple[str, str, str] | tuple[str, str] | tuple[str, int, int]
+Event = (tuple[Literal["open"], str, str] | tuple[Literal["close"], str]
+         | tuple[Literal["text"], int, int] | tuple[Literal["html"], str])
 
 
 def escape(value: object) -> str:
@@ -319,12 +321,13 @@ class _Writer:
             if span and not self.marked and span[0] <= pos:
                 self._open_mark()
             if self.marked:
+                assert span is not None  # a mark is open only within a span
                 stop = min(end, span[1])
             else:
                 stop = min(end, span[0]) if span else end
             self.out.append(escape(self.text[pos:stop]))
             pos = stop
-            if self.marked and pos >= span[1]:
+            if self.marked and span is not None and pos >= span[1]:
                 self._close_mark(final=True)
 
     def _close(self, name: str) -> None:
@@ -368,8 +371,9 @@ class _Writer:
 def inline_html(text: str, source: str) -> str:
     """One sentence of a document as HTML: its inline Markdown (bold, emphasis, code, links)
     rendered when the document is, escaped text otherwise."""
-    events = _inline(text, 0, len(text)) if is_rendered(source) else [("text", 0, len(text))]
-    return _Writer(text, [], 0).write(events)
+    plain: list[Event] = [("text", 0, len(text))]
+    return _Writer(text, [], 0).write(_inline(text, 0, len(text)) if is_rendered(source)
+                                      else plain)
 
 
 def render(text: str, source: str, spans: Iterable[tuple[int, int, int]], selected: int,

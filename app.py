@@ -19,8 +19,8 @@ from fastapi import FastAPI
 from rag.api import build_api
 from rag.config import Settings, load_settings
 from rag.engine import Engine
-from rag.index import IndexError_
 from rag.library import reconcile
+from rag.store import IndexError_
 from rag.ui import build_ui, mount_options
 
 

@@ -53,7 +53,7 @@ def _fail(message: str) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.index import Index
+    from rag.store import Index
 
     paths = args.paths or [str(settings.docs_dir)]
     missing = [p for p in paths if not Path(p).exists()]
@@ -323,8 +323,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         return _fail(str(exc))
     from rag.embeddings import ModelError
-    from rag.index import IndexError_
     from rag.reader.model import ReaderError
+    from rag.store import IndexError_
 
     try:
         return args.func(args, settings)

@@ -20,7 +20,7 @@ from typing import Any
 
 from rag.config import Settings
 from rag.contracts import DocRecord
-from rag.index import Index
+from rag.store import Index
 
 
 @dataclass(frozen=True)

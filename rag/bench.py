@@ -231,8 +231,8 @@ def _memoise_segmentation() -> None:
 def ingest_stage(corpus: Path, index_dir: Path, floor: bool, memoise: bool) -> IngestResult:
     """Ingest `corpus` into a new embedded index; with `floor`, time the raw encode too."""
     from rag.config import load_settings
-    from rag.index import Index
     from rag.sentence_table import SentenceTable
+    from rag.store import Index
 
     if memoise:
         _memoise_segmentation()
@@ -314,8 +314,8 @@ def ask_stage(index_dir: Path, questions: list[str]) -> None:
 def table_stage(index_dir: Path) -> None:
     """Load (build and save, if need be) the sentence table; print the seconds it took."""
     from rag.config import load_settings
-    from rag.index import Index
     from rag.sentence_table import SentenceTable
+    from rag.store import Index
 
     index = Index(load_settings().with_index(index_dir))
     started = time.perf_counter()

@@ -21,7 +21,7 @@ model, the index or a web framework. What flows where:
   statements the evals check; `rag/static/widget.js` builds its page from the same fields).
   Nothing reads fields back out of rendered text.
 
-`DocRecord` is what the index knows about one committed document (`rag.index.Index.documents`),
+`DocRecord` is what the index knows about one committed document (`rag.store.Index.documents`),
 read by access control, the Library, the API and the UI.
 """
 

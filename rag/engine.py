@@ -19,10 +19,10 @@ from rag import nlp, render, tradecraft
 from rag.answer import compose
 from rag.config import Settings
 from rag.contracts import Answer, Calibration, Candidate, Citation, Composition
-from rag.index import Index
 from rag.question import analyse, resolve_followup
 from rag.reader.model import Reader
 from rag.retrieve import Retriever
+from rag.store import Index
 from rag.text import words
 
 WARM_SENTENCES = 200  # warm_up analyses an index this small whole (~2-3 s at most)

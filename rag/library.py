@@ -26,7 +26,7 @@ from pathlib import Path
 from rag.access import ANONYMOUS, Caller
 from rag.contracts import DocRecord
 from rag.documents import SUPPORTED_SUFFIXES, doc_id_for, find_files
-from rag.index import Index
+from rag.store import Index
 
 REMOVED_DIR = ".removed"
 STAGING_DIR = ".uploading"  # one folder per add_files call, named <pid>-<random>

@@ -23,8 +23,8 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 
 from rag.contracts import Candidate
-from rag.index import Index
 from rag.sentence_table import SentenceTable
+from rag.store import Index
 from rag.text import content_words, stem, stems
 from rag.tuning import FUSION
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from rag import table_store
 from rag.contracts import Candidate
-from rag.index import READ_PAGE, Index
+from rag.store import Index
 from rag.text import stems
 
 
@@ -330,14 +330,8 @@ class _StemSets(Sequence):
 
 def _committed_sentences(index: Index, committed: dict[str, Any]):
     """Yield (text, metadata) of the sentences of committed document versions, page by page."""
-    offset = 0
-    while True:
-        got = index.sentences.get(include=["documents", "metadatas"], limit=READ_PAGE,
-                                  offset=offset)
-        for text, meta in zip(got["documents"], got["metadatas"]):
+    for rows in index.pages("sentences", include=("documents", "metadatas")):
+        for text, meta in zip(rows.texts, rows.metadatas):
             record = committed.get(meta["doc_id"])
             if record is not None and record.sha256[:12] == meta["sha"]:
                 yield text, meta
-        if len(got["ids"]) < READ_PAGE:
-            return
-        offset += READ_PAGE

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from rag.config import cache_root
-from rag.index import Index
+from rag.store import Index
 
 FORMAT = 2  # bump when the files below change meaning (2: words fold accents)
 STALE_TMP_S = 3600  # a half-written snapshot this old belongs to a process that died

@@ -33,9 +33,9 @@ from rag.contracts import DocRecord
 from rag.documents import SUPPORTED_SUFFIXES
 from rag.engine import Engine, QuestionError
 from rag.guard import removal_allowed
-from rag.index import IndexError_
 from rag.library import AddReport, LibraryError, add_files, remove_document, upload_folder
 from rag.render import readable
+from rag.store import IndexError_
 from rag.suggest import EMPTY_LIBRARY, Suggester, placeholder_question
 from rag.ui_grades import grades_form
 from rag.ui_render import (

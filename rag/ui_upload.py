@@ -3,7 +3,7 @@
 `stream_upload(work, names)` runs an upload (`work(progress)`, e.g. `rag.library.add_files`)
 in a thread and yields the status Markdown each time a file moves on ("waiting", "embedded,
 120 of 300 sentences"), then the finished `AddReport`. Ingest reports progress after each
-document it commits (`rag.index.ProgressFn`), with the document's recorded path.
+document it commits (`rag.ingest.ProgressFn`), with the document's recorded path.
 """
 
 from __future__ import annotations

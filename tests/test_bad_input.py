@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.index import Index
+from rag.store import Index
 
 from .conftest import DOCS, make_settings
 from .proc import Site, cli, index_state

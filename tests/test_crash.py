@@ -19,7 +19,7 @@ import pytest
 
 from rag.documents import load_document
 from rag.engine import Engine
-from rag.index import Index
+from rag.store import Index
 
 from .conftest import DOCS, ROOT, make_settings
 from .proc import PausedIngest, Site, assert_consistent, cli, index_state

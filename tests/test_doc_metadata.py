@@ -14,7 +14,7 @@ import pytest
 import app as sitrep_app
 from rag.doc_metadata import FILE_NAME, MetadataEdits, MetadataError, clean_edit
 from rag.engine import Engine
-from rag.index import Index
+from rag.store import Index
 
 from .conftest import make_settings
 from .serving import Server

@@ -227,7 +227,7 @@ INTEL = "formats-intel-" + "y5" * 10
 def ingested(tmp_path_factory):
     """A private index of the three fixtures plus one restricted Markdown note."""
     from rag.engine import Engine
-    from rag.index import Index
+    from rag.store import Index
 
     base = tmp_path_factory.mktemp("formats")
     docs = base / "docs"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.index import Index, IndexBusy
 from rag.retrieve import Retriever
+from rag.store import Index, IndexBusy
 
 from .conftest import DOCS
 

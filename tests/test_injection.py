@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from rag.engine import Engine
-from rag.index import Index
+from rag.store import Index
 
 from .conftest import make_settings
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from rag.engine import Engine
-from rag.index import Index
+from rag.store import Index
 
 pytestmark = pytest.mark.integration
 

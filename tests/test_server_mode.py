@@ -16,7 +16,7 @@ import pytest
 
 from rag.bench import free_port, wait_http
 from rag.engine import Engine
-from rag.index import Index
+from rag.store import Index
 
 from .conftest import ROOT, make_settings
 

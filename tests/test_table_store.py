@@ -14,8 +14,8 @@ import pytest
 
 from rag import table_store
 from rag.engine import Engine
-from rag.index import Index
 from rag.sentence_table import SentenceTable
+from rag.store import Index
 from tests.conftest import ROOT, make_settings
 
 pytestmark = pytest.mark.integration

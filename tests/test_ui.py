@@ -17,8 +17,8 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from rag.index import Index
 from rag.library import REMOVED_DIR, UPLOADS_DIR, add_files
+from rag.store import Index
 from rag.ui_render import document_html, escape, sources_html, tidy_quotes
 
 from .conftest import ROOT, make_settings

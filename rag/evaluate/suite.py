@@ -78,7 +78,7 @@ def run_answerer(answerer: Answerer, records: Iterable[Record],
 def open_engine(corpus: Path, index_dir: Path, settings: Settings | None = None):
     """A warmed-up engine over a fresh index of `corpus` in `index_dir`."""
     from rag.engine import Engine
-    from rag.index import Index
+    from rag.store import Index
 
     # Always a private embedded index: an evaluation must not write into a configured server.
     settings = replace(settings or load_settings(), index_dir=index_dir, chroma_url="")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rag.retrieve import Retriever
@@ -78,6 +79,39 @@ def test_second_writer_is_refused(fresh_index: Index, tmp_path: Path):
     with lock:
         with pytest.raises(IndexBusy, match="another process is writing"):
             fresh_index.ingest([_copy_docs(tmp_path)])
+
+
+def test_paged_read_returns_every_row_across_page_boundaries(fresh_index: Index,
+                                                             tmp_path: Path):
+    fresh_index.ingest([_copy_docs(tmp_path)])
+    whole = fresh_index.sentences.get(include=["documents", "metadatas", "embeddings"])
+    n = len(whole["ids"])
+    size = next(s for s in (7, 8) if n % s)  # several full pages, then a part-filled one
+    assert n > 3 * size
+    pages = list(fresh_index.pages("sentences", size=size))
+    assert [len(p.ids) for p in pages] == [size] * (n // size) + [n % size]
+    ids = [i for p in pages for i in p.ids]
+    assert len(set(ids)) == n and set(ids) == set(whole["ids"])  # each row once, none missed
+    expected = {i: (t, m, np.asarray(v, dtype=np.float32)) for i, t, m, v in
+                zip(whole["ids"], whole["documents"], whole["metadatas"], whole["embeddings"])}
+    for page in pages:  # the fields of a row stay together
+        assert page.embeddings.shape == (len(page.ids), expected[ids[0]][2].shape[0])
+        for i, text, meta, vector in zip(*page):
+            assert (text, meta) == expected[i][:2] and np.array_equal(vector, expected[i][2])
+
+    # By ids, in pages of `size` ids; only the fields asked for; unknown ids left out.
+    some = whole["ids"][::2]
+    by_id = list(fresh_index.pages("sentences", ids=[*some, "no-such-id"], size=size,
+                                   include=("embeddings",)))
+    assert len(by_id) >= 2 and sorted(i for p in by_id for i in p.ids) == sorted(some)
+    assert all(p.texts == [] and p.metadatas == [] and len(p.embeddings) == len(p.ids)
+               for p in by_id)
+    # A collection that fills its last page exactly ends there (no empty page).
+    chunks = fresh_index.chunks.count()
+    exact = list(fresh_index.pages("chunks", size=chunks, include=()))
+    assert [len(p.ids) for p in exact] == [chunks] and len(exact[0].embeddings) == 0
+    with pytest.raises(ValueError):
+        next(fresh_index.pages("docs"))
 
 
 def test_model_loads_once_per_process(engine, fresh_index: Index):

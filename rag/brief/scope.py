@@ -3,7 +3,8 @@
 A brief never reads every embedding of the store (it can hold 100k chunks): it takes at most
 `MAX_DOCS` documents (spread evenly over the library when there are more) and at most
 `SENTENCE_BUDGET` sentences among them — each document's lead, then sentences spread evenly
-through the rest — and reads only those sentences' vectors from Chroma.
+through the rest — and reads only those sentences' vectors, through the engine's store in
+pages (`rag.store.Index.pages`), never from Chroma directly.
 
 Salience: a sentence's cosine similarity to its own document's centroid (so one long document
 does not drown the others), times its topic relevance, plus a bonus for a document's lead
@@ -106,11 +107,11 @@ class Scope:
         table = engine.retriever.table()
         self.table = table
         self.embedder = engine.index.embedder
+        by_id: dict[str, np.ndarray] = {}
         ids = [table.ids[r] for r in rows]
-        got = engine.index.sentences.get(ids=ids, include=["embeddings"]) if ids else None
-        by_id = dict(zip(got["ids"], got["embeddings"])) if got else {}
-        vectors = {r: np.asarray(by_id[table.ids[r]], dtype=np.float32)
-                   for r in rows if table.ids[r] in by_id}
+        for page in engine.index.pages("sentences", ids=ids, include=("embeddings",)):
+            by_id.update(zip(page.ids, page.embeddings))
+        vectors = {r: by_id[table.ids[r]] for r in rows if table.ids[r] in by_id}
         sums: dict[str, np.ndarray] = {}
         for r, v in vectors.items():
             doc = table.metas[r]["doc_id"]

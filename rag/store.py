@@ -72,6 +72,10 @@ class Rows(NamedTuple):
     embeddings: np.ndarray
 
 
+# The vector of a docs record (a document or the marker): it is found by id, never by vector.
+_NO_VECTOR: list[Sequence[float]] = [[1.0]]
+
+
 def _scalar_metadata(meta: dict[str, Any]) -> dict[str, Any]:
     """Chroma metadata values must be scalars; drop None."""
     return {k: v for k, v in meta.items() if v is not None}
@@ -104,6 +108,8 @@ class Index:
             from urllib.parse import urlparse
 
             url = urlparse(settings.chroma_url)
+            if not url.hostname:
+                raise IndexError_(f"the Chroma server URL {settings.chroma_url!r} names no host")
             try:
                 self.client = chromadb.HttpClient(
                     host=url.hostname, port=url.port or (443 if url.scheme == "https" else 80),
@@ -165,10 +171,10 @@ class Index:
     def _check_backend(self) -> None:
         """Refuse an index whose vectors another vector space made (int8 vs float32): their
         cosines with this backend's question vectors would be subtly off, never an error."""
-        got = self.docs.get(ids=[META_ID], include=["metadatas"])
-        if not got["ids"] or self.docs.count() <= 1:
+        got = _rows(self.docs.get(ids=[META_ID], include=["metadatas"]))
+        if not got.ids or self.docs.count() <= 1:
             return  # nothing committed yet: any backend may start it
-        built = got["metadatas"][0].get("backend", "torch")  # older indexes: torch only
+        built = got.metadatas[0].get("backend", "torch")  # older indexes: torch only
         if vector_space(built) != vector_space(self.embedder.backend):
             where = (f"collection {self.settings.collection!r} on {self.settings.chroma_url}"
                      if self.settings.chroma_url else str(self.settings.index_dir))
@@ -182,25 +188,25 @@ class Index:
 
     def generation(self) -> str:
         """A token that changes whenever the index content changes."""
-        got = self.docs.get(ids=[META_ID], include=["metadatas"])
-        return str(got["metadatas"][0]["generation"]) if got["ids"] else ""
+        got = _rows(self.docs.get(ids=[META_ID], include=["metadatas"]))
+        return str(got.metadatas[0]["generation"]) if got.ids else ""
 
     def documents(self) -> list[DocRecord]:
         """All committed documents, sorted by source."""
         records: dict[str, DocRecord] = {}  # by id: a write between pages may shift one
         offset = 0
         while True:
-            got = self.docs.get(include=["metadatas"], limit=DOC_PAGE, offset=offset)
-            records.update((i, self._record(i, m)) for i, m in zip(got["ids"], got["metadatas"])
+            got = _rows(self.docs.get(include=["metadatas"], limit=DOC_PAGE, offset=offset))
+            records.update((i, self._record(i, m)) for i, m in zip(got.ids, got.metadatas)
                            if i != META_ID)
-            if len(got["ids"]) < DOC_PAGE:
+            if len(got.ids) < DOC_PAGE:
                 return sorted(records.values(), key=lambda r: r.source)
             offset += DOC_PAGE
 
     def document_text(self, doc_id: str) -> str | None:
         """The full text a committed document's offsets index into."""
-        got = self.docs.get(ids=[doc_id], include=["documents"])
-        return got["documents"][0] if got["ids"] else None
+        got = _rows(self.docs.get(ids=[doc_id], include=["documents"]))
+        return got.texts[0] if got.ids else None
 
     def _record(self, doc_id: str, meta: dict[str, Any]) -> DocRecord:
         own = json.loads(meta.get("metadata_json") or "{}")
@@ -300,7 +306,7 @@ class Index:
 
     def commit(self, doc_id: str, text: str, metadata: dict[str, Any]) -> None:
         """Write a document's docs record: the commit point, once its vectors are stored."""
-        self.docs.upsert(ids=[doc_id], embeddings=[[1.0]], documents=[text],
+        self.docs.upsert(ids=[doc_id], embeddings=_NO_VECTOR, documents=[text],
                          metadatas=[_scalar_metadata(metadata)])
 
     def delete_stale(self, doc_id: str, keep_sha: str | None) -> None:
@@ -334,7 +340,7 @@ class Index:
         committed = sorted(self.committed().items())
         fingerprint = hashlib.sha256(json.dumps(committed).encode()).hexdigest()[:32]
         if fingerprint != self.generation():
-            self.docs.upsert(ids=[META_ID], embeddings=[[1.0]], documents=[""],
+            self.docs.upsert(ids=[META_ID], embeddings=_NO_VECTOR, documents=[""],
                              metadatas=[{"generation": fingerprint,
                                          "backend": self.embedder.backend}])
         self._seen = fingerprint  # written through this store: it holds what it wrote

@@ -87,6 +87,7 @@ class Retriever:
         res = self.index.sentences.query(query_embeddings=[qvec.tolist()],
                                          n_results=min(self.dense_k, len(table)),
                                          include=["distances"])
+        assert res["distances"] is not None  # asked for (Chroma types every field Optional)
         for sentence_id, dist in zip(res["ids"][0], res["distances"][0]):
             row = table.row_of(sentence_id)
             if row is not None and allowed(table.metas[row]):
@@ -94,6 +95,7 @@ class Retriever:
         # Dense over chunks: every sentence of a close chunk becomes a candidate.
         res = self.index.chunks.query(query_embeddings=[qvec.tolist()],
                                       n_results=self.chunk_k, include=["distances"])
+        assert res["distances"] is not None
         for chunk_id, dist in zip(res["ids"][0], res["distances"][0]):
             for row in table.chunk_rows.get(chunk_id, []):
                 if allowed(table.metas[row]):
@@ -130,6 +132,7 @@ class Retriever:
             # yet; the candidates keep their other signals rather than failing the question.
             log.warning("cosine fill-in skipped: %s", exc)
             return
+        assert got["embeddings"] is not None  # asked for (Chroma types every field Optional)
         vectors = dict(zip(got["ids"], got["embeddings"]))
         for cand in missing:
             if cand.id in vectors:

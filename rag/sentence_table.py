@@ -42,7 +42,7 @@ class SentenceTable:
     idf: dict[str, float]
     bm25: Any = None
     idf_max: float = 1.0  # weight of a word no sentence has (max over 100k+ stems: once)
-    docs: dict[str, _DocInfo] = field(default_factory=dict)
+    docs: dict[str, Mapping[str, Any]] = field(default_factory=dict)  # `_DocInfo`s
     doc_rows: dict[str, tuple[int, int]] = field(default_factory=dict)  # from the doc column
 
     @classmethod
@@ -276,7 +276,7 @@ class _ChunkRows(Mapping):
         return sum(1 for _ in self)
 
 
-class _DocInfo(Mapping):
+class _DocInfo(Mapping[str, Any]):
     """One committed document: title, source, metadata, and `vocab` (the stems of its
     sentences, sections and title), computed the first time it is asked for: a set per
     document cost ~30 KB each (150 MB at 100k chunks) and only the cited document's is used.
@@ -312,11 +312,11 @@ class _DocInfo(Mapping):
         return 4
 
 
-class _StemSets(Sequence):
+class _StemSets(Sequence[frozenset[str]]):
     """Each row's stem set, computed when asked for: only a question's ~100 candidates ever
     are, and keeping all of them costs ~0.7 KB a sentence (300 MB at 100k chunks)."""
 
-    def __init__(self, texts: list[str]) -> None:
+    def __init__(self, texts: Sequence[str]) -> None:
         self._texts = texts
 
     def __len__(self) -> int:

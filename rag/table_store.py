@@ -57,7 +57,7 @@ class Texts(Sequence):
             return [self[r] for r in range(*row.indices(len(self)))]
         if row < 0:
             row += len(self)
-        if not 0 <= row < len(self):
+        if self._file is None or not 0 <= row < len(self):  # no file: no rows
             raise IndexError(row)
         start = int(self._ends[row - 1]) if row else 0
         return os.pread(self._file.fileno(), int(self._ends[row]) - start, start).decode("utf-8")

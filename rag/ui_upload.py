@@ -56,13 +56,14 @@ def stream_upload(work: Callable[[ProgressFn], AddReport],
     exception, if any, is raised here)."""
     status = UploadStatus(names)
     events: queue.Queue[tuple[int, int, str] | None] = queue.Queue()
-    outcome: dict[str, AddReport | BaseException] = {}
+    outcome: dict[str, AddReport] = {}
+    failure: dict[str, BaseException] = {}
 
     def run() -> None:
         try:
             outcome["report"] = work(lambda *event: events.put(event))
         except BaseException as exc:  # re-raised in the caller's thread
-            outcome["error"] = exc
+            failure["error"] = exc
         finally:
             events.put(None)
 
@@ -78,6 +79,6 @@ def stream_upload(work: Callable[[ProgressFn], AddReport],
             break
         status.progress(*event)
         yield status.markdown()
-    if "error" in outcome:
-        raise outcome["error"]
+    if "error" in failure:
+        raise failure["error"]
     yield outcome["report"]

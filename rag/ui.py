@@ -5,7 +5,8 @@ arguments for `gr.mount_gradio_app` (theme, CSS, upload limit), which in Gradio 
 Each browser tab keeps its own conversation (a `gr.State`, saved to the tab's sessionStorage so
 it survives a reload). Every view shows only the documents the caller may see (`rag.access`).
 All document text is escaped by `rag.ui_render` (documents rendered by `rag.ui_markdown`);
-the page loads nothing from another origin.
+the page's scripts and stylesheet are files in `rag/static/ui/`, passed to Gradio inline or
+served by the app: the page loads nothing from another origin.
 """
 
 from __future__ import annotations
@@ -71,82 +72,19 @@ FONT = [fonts.LocalFont("Source Sans Pro", weights=(400, 700)), "ui-sans-serif",
 FONT_MONO = [fonts.LocalFont("IBM Plex Mono", weights=(400, 700)), "ui-monospace", "Consolas",
              "monospace"]
 
-# Sources are plain <button>s inside gr.HTML; a click becomes a `select` event carrying [n].
-# When the list re-renders, scroll it (not the page) to the current source.
-SELECT_JS = """
-element.addEventListener('click', (event) => {
-  const button = event.target.closest('button[data-n]');
-  if (button) trigger('select', {index: Number(button.dataset.n), value: button.dataset.n});
-});
-watch('value', () => {
-  const card = element.querySelector('[aria-current="true"]');
-  const list = card && card.closest('.sitrep-sources');
-  if (list) list.scrollTop += card.getBoundingClientRect().top
-                             - list.getBoundingClientRect().top - 4;
-});
-"""
-# After the document re-renders, fit the pane to the window below its top (at least 240 px;
-# 70% of the window when it starts below it, on a narrow screen), scroll the pane (not the
-# page) to the chosen sentence and focus the sentence for keyboard and screen-reader users.
-# The page itself scrolls only when no part of the pane is on screen.
-SCROLL_JS = """
-const reveal = () => {
-  const pane = element.querySelector('.sitrep-doc-body');
-  if (!pane) return;
-  const room = window.innerHeight - pane.getBoundingClientRect().top - 40;
-  pane.style.maxHeight = Math.round(room >= 240 ? room
-                                    : Math.max(240, window.innerHeight * 0.7)) + 'px';
-  const mark = pane.querySelector('#sitrep-selected');
-  if (!mark) return;
-  pane.scrollTop += mark.getBoundingClientRect().top - pane.getBoundingClientRect().top
-                    - pane.clientHeight / 3;
-  const box = pane.getBoundingClientRect();
-  if (box.bottom <= 0 || box.top >= window.innerHeight) pane.scrollIntoView({block: 'start'});
-  mark.focus({preventScroll: true});
-};
-watch('value', reveal);
-reveal();
-"""
-# Page script: an [n] link in an answer opens source n of that answer. Clicking the reply
-# also makes the chatbot bring its sources back, so wait (briefly) until its list is shown.
-PAGE_JS = """
-() => {
-  document.addEventListener('click', (event) => {
-    const link = event.target.closest && event.target.closest('a[href^="#cite-"]');
-    const found = link && link.getAttribute('href').match(/^#cite-([\\w-]+)-(\\d+)$/);
-    if (!found) return;
-    event.preventDefault();
-    const until = Date.now() + 5000;
-    const open = () => {
-      const list = document.querySelector(`.sitrep-sources[data-key="${found[1]}"]`);
-      const button = list && list.querySelector(`button[data-n="${found[2]}"]`);
-      if (button) button.click();
-      else if (Date.now() < until) setTimeout(open, 100);
-    };
-    open();
-  }, true);
-}
-"""
-# The conversation survives a reload of the tab (sessionStorage: per tab, gone when it closes).
-SAVE_JS = "(saved) => { try { sessionStorage.setItem('sitrep-conversation', saved); } " \
-          "catch (error) {} }"
-# (The second input, the conversation State, is the server's: the page passes it on as is.)
-LOAD_JS = "(saved, state) => { try { return [sessionStorage.getItem('sitrep-conversation') " \
-          "|| '', state]; } catch (error) { return ['', state]; } }"
-# The clipboard API needs a secure context; plain-http intranet hosts fall back to execCommand.
-COPY_JS = """
-async (text) => {
-  if (text) {
-    try { await navigator.clipboard.writeText(text); }
-    catch (error) {
-      const area = document.createElement('textarea');
-      area.value = text; document.body.appendChild(area); area.select();
-      document.execCommand('copy'); area.remove();
-    }
-  }
-  return [text];
-}
-"""
+
+def _script(name: str) -> str:
+    """A script of `rag/static/ui/` (the comments at its top say where Gradio runs it)."""
+    return (STATIC / name).read_text(encoding="utf-8")
+
+
+# The page's own JavaScript, passed to Gradio inline (nothing is fetched from elsewhere).
+SELECT_JS = _script("sources.js")  # sources list: a click selects a source (js_on_load)
+SCROLL_JS = _script("document.js")  # document pane: fit, scroll to the sentence (js_on_load)
+PAGE_JS = _script("page.js")  # [n] links open their source (the page's `js`)
+SAVE_JS = _script("save-conversation.js")  # the conversation to sessionStorage
+LOAD_JS = _script("load-conversation.js")  # ... and back on reload
+COPY_JS = _script("copy.js")  # answer and sources to the clipboard
 
 
 @dataclass

@@ -252,8 +252,9 @@ def ingest_stage(corpus: Path, index_dir: Path, floor: bool, memoise: bool) -> I
                           peak_rss_mb=peak_rss_mb(), segmentation_memoised=memoise,
                           table_seconds=table_seconds)
     if floor:
-        sentences = index.sentences.get(include=["documents"])["documents"]
-        chunks = index.chunks.get(include=["documents"])["documents"]
+        # (`or []`: Chroma types every field Optional, even one asked for)
+        sentences = index.sentences.get(include=["documents"])["documents"] or []
+        chunks = index.chunks.get(include=["documents"])["documents"] or []
         started = time.perf_counter()
         index.embedder.encode(sentences + chunks)
         result.floor_seconds = time.perf_counter() - started
@@ -333,6 +334,7 @@ def run_ask(index_dir: Path, questions: list[str], **env: str) -> AskResult:
     proc = subprocess.Popen([sys.executable, "-m", "rag.bench", "ask", str(index_dir),
                              str(qfile)], cwd=ROOT, env=_env(index_dir, **env),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None  # stdout=PIPE
     first = proc.stdout.readline()
     cold = time.perf_counter() - started
     rest, err = proc.communicate(timeout=STAGE_TIMEOUT_S)

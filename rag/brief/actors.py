@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rag.brief.scope import Sentence
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
 
 _ACTOR_LABELS = {"PERSON": "person", "ORG": "organisation", "GPE": "country or place",
                  "NORP": "group", "PRODUCT": "organisation", "LOC": "place"}
@@ -119,7 +123,7 @@ def _named(subject) -> str:
     return "organisation or group" if names else ""
 
 
-def find_actors(parsed: list[tuple[Sentence, object]]) -> list[Actor]:
+def find_actors(parsed: list[tuple[Sentence, Doc]]) -> list[Actor]:
     """Actors in parsed sentences (most salient first), heaviest first; a surname is folded
     into the full name ("Shoigu" into "Sergei Shoigu")."""
     actors: dict[str, Actor] = {}

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from itertools import zip_longest
+from typing import TYPE_CHECKING
 
 from rag import nlp, tradecraft
 from rag.brief import gaps as gap_lines
@@ -36,6 +37,9 @@ from rag.brief.model import Brief, BriefLine, Side, SourceEntry, Topic
 from rag.brief.scope import Scope, Sentence, library_rows, pick, topic_rows
 from rag.brief.topics import _NAMED, group_documents, topic_label
 from rag.contracts import UNGRADED, Citation
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
 
 ONE_PAGE_WORDS = 600  # the default brief's page: about 400–600 words
 NLP_LIMIT = 300  # sentences parsed, spread over the documents (keeps big libraries fast)
@@ -78,7 +82,7 @@ def brief(engine, topic: str | None = None, allowed_docs: set[str] | None = None
     return _assemble(scope, topic, long, topics, disputes, gaps, total)
 
 
-def _parse(scope: Scope) -> dict[int, tuple[Sentence, object]]:
+def _parse(scope: Scope) -> dict[int, tuple[Sentence, Doc]]:
     """The most salient sentences of each document in turn, parsed (row → (sentence, doc))."""
     by_doc: dict[str, list[Sentence]] = {}
     for s in scope.sentences:
@@ -89,7 +93,7 @@ def _parse(scope: Scope) -> dict[int, tuple[Sentence, object]]:
     return {s.row: (s, doc) for s, doc in zip(chosen, docs)}
 
 
-def _names(parsed: dict[int, tuple[Sentence, object]]) -> dict[str, Counter]:
+def _names(parsed: dict[int, tuple[Sentence, Doc]]) -> dict[str, Counter]:
     """doc id → the names (places, organisations, groups, people) its parsed sentences use."""
     names: dict[str, Counter] = {}
     for s, doc in parsed.values():
@@ -121,7 +125,7 @@ def _alternate(sentences: list[Sentence], doc_ids: list[str]) -> list[Sentence]:
     return [s for rank in zip_longest(*per_doc) for s in rank if s is not None]
 
 
-def _topic(scope: Scope, parsed: dict[int, tuple[Sentence, object]], doc_ids: list[str],
+def _topic(scope: Scope, parsed: dict[int, tuple[Sentence, Doc]], doc_ids: list[str],
            names: dict[str, Counter], long: bool, alone: bool) -> TopicDraft:
     """One topic's bottom line, key judgments and actors (and, long, figures, quotes,
     assessments)."""
@@ -143,7 +147,8 @@ def _topic(scope: Scope, parsed: dict[int, tuple[Sentence, object]], doc_ids: li
         actions = list(dict.fromkeys(a.text for a in actor.actions))[:2]
         evidence = list(dict.fromkeys([a.sentence for a in actor.actions
                                        if a.text in actions][:2]))
-        if actor.title and actor.title_sentence not in evidence:
+        if actor.title and actor.title_sentence is not None \
+                and actor.title_sentence not in evidence:
             evidence.insert(0, actor.title_sentence)
         text = (f"{actor.title}: " if actor.title else "") + "; ".join(actions)
         topic.actors.append(Draft(text, evidence, actor.kind, actor.name))
@@ -153,7 +158,7 @@ def _topic(scope: Scope, parsed: dict[int, tuple[Sentence, object]], doc_ids: li
 
 
 def _long_sections(scope: Scope, topic: TopicDraft,
-                   own: list[tuple[Sentence, object]]) -> None:
+                   own: list[tuple[Sentence, Doc]]) -> None:
     """Key figures, quotes and assessments of one topic."""
     found = [f for s, doc in own if s.claim != "assessment" for f in figures(s, doc)]
     for group in figure_groups(found, LONG_EXTRA["figures"]):
@@ -173,7 +178,7 @@ def _long_sections(scope: Scope, topic: TopicDraft,
     topic.assessments = [Draft(s.text, [s], "assessment") for s in opinions]
 
 
-def _disagreements(scope: Scope, parsed: dict[int, tuple[Sentence, object]],
+def _disagreements(scope: Scope, parsed: dict[int, tuple[Sentence, Doc]],
                    doc_ids: set[str]) -> list[Draft]:
     """Different values for the same thing in different documents, side by side."""
     found: list[Figure] = []
@@ -193,7 +198,7 @@ def _disagreements(scope: Scope, parsed: dict[int, tuple[Sentence, object]],
     return out
 
 
-def _gaps(scope: Scope, topics: list[TopicDraft], parsed: dict[int, tuple[Sentence, object]],
+def _gaps(scope: Scope, topics: list[TopicDraft], parsed: dict[int, tuple[Sentence, Doc]],
           disputed: set[int]) -> list[Draft]:
     """Gaps, most telling first: unknowns the sources state, single-source topics,
     unconfirmed figures on the page (not those already shown as disputed), undated and

@@ -58,7 +58,8 @@ def figures(s: Sentence, doc) -> list[Figure]:
     for first, end, label in spans:
         text = doc[first:end].text
         values = numbers_in(text)
-        if not values and not COUNT_WORDS.search(text):
+        count_word = COUNT_WORDS.search(text)
+        if not values and not count_word:
             continue
         unit, counted = "", None
         for _ in range(2):  # the measure ("cubic metres"), then "of" what ("of water")
@@ -76,7 +77,8 @@ def figures(s: Sentence, doc) -> list[Figure]:
             end += 1
         if not unit and label == "CARDINAL":
             continue  # a bare number ("Line 4") counts nothing a reader can use
-        key = f"{values[0][0]:g}" if values else normalize(COUNT_WORDS.search(text).group(0))
+        key = normalize(count_word.group(0)) if not values and count_word else \
+            f"{values[0][0]:g}"
         found.append(Figure(doc[first:end].text.strip(" ,;:"), key, unit, label, s,
                             verb=_governing_verb(counted if counted is not None
                                                  else doc[first:end].root)))

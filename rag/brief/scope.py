@@ -17,12 +17,15 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from rag import tradecraft
 from rag.tuning import FAR_EVIDENCE
+
+if TYPE_CHECKING:
+    from rag.sentence_table import SentenceTable
 
 MAX_DOCS = 200  # documents a brief reads at most (spread evenly over the library)
 SENTENCE_BUDGET = 3000  # sentences whose vectors a brief reads at most
@@ -62,7 +65,8 @@ def spread(first: int, end: int, count: int, lead: int) -> list[int]:
     return list(dict.fromkeys(head + rest))
 
 
-def library_rows(table, allowed_docs: set[str] | None) -> tuple[dict[int, float], int]:
+def library_rows(table: SentenceTable,
+                 allowed_docs: set[str] | None) -> tuple[dict[int, float], int]:
     """A bounded sample of the whole library (row → weight 1.0) and how many documents the
     library holds for this caller."""
     docs = [d for d in table.doc_rows if allowed_docs is None or d in allowed_docs]
@@ -80,7 +84,7 @@ def topic_rows(engine, topic: str, allowed_docs: set[str] | None) -> tuple[dict[
     do not all name it); elsewhere only sentences scoring at least `TOPIC_KEEP` of the best
     one are kept. Empty when nothing is close to the topic.
     """
-    table = engine.retriever.table()
+    table: SentenceTable = engine.retriever.table()
     found = engine.retriever.retrieve(topic, limit=40, allowed_docs=allowed_docs)
     if not found or FAR_EVIDENCE.too_far(found[0].dense, found[0].coverage):
         return {}, 0

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,10 +67,10 @@ NO_REMOVAL = ("Removing documents is not enabled for you: it needs a group named
 # The Default theme's fonts with a bold face that has every glyph: Gradio ships SemiBold (600)
 # files holding only a few letters, so bold text mixed in letters of a fallback font. Without
 # a 600 face, weights 600 and 700 both use the full Bold (700) files. All served locally.
-FONT = [fonts.LocalFont("Source Sans Pro", weights=(400, 700)), "ui-sans-serif", "system-ui",
-        "sans-serif"]
-FONT_MONO = [fonts.LocalFont("IBM Plex Mono", weights=(400, 700)), "ui-monospace", "Consolas",
-             "monospace"]
+FONT: list[fonts.Font | str] = [fonts.LocalFont("Source Sans Pro", weights=(400, 700)),
+                                "ui-sans-serif", "system-ui", "sans-serif"]
+FONT_MONO: list[fonts.Font | str] = [fonts.LocalFont("IBM Plex Mono", weights=(400, 700)),
+                                     "ui-monospace", "Consolas", "monospace"]
 
 
 def _script(name: str) -> str:
@@ -348,7 +348,7 @@ def _chat_tab(space: Workspace, blocks: gr.Blocks) -> ChipUpdate:
         convo = Conversation.from_json(text)
         last = max(convo.answers, default=None)
         return (convo.messages, convo, gr.skip(),
-                *_answer_view(str(last), convo.answers.get(last)))
+                *_answer_view(str(last), None if last is None else convo.answers.get(last)))
 
     answer_outputs = [chatbot, conversation, saved, *view_outputs]
     for trigger in (question.submit, send.click):
@@ -399,6 +399,29 @@ def _library_tab(space: Workspace, blocks: gr.Blocks, chips: ChipUpdate) -> None
         return (library_rows(records, folder),
                 gr.update(choices=document_choices(records, folder), value=None))
 
+    add = _adder(space, blocks, refresh)
+    ask_first, drop = _remover(space, refresh)
+    for trigger in (blocks.load, tab.select):
+        trigger(refresh, None, [table, doomed], queue=False)
+    # No progress overlay: it covered the table; the status line reports per file instead.
+    upload.upload(add, [upload], [table, doomed, status, upload], show_progress="hidden").then(
+        chips.fn, None, chips.outputs, queue=False)
+    remove.click(ask_first, [doomed], [confirm_box, question, status], queue=False)
+    confirm.click(drop, [doomed], [table, doomed, status, confirm_box]).then(
+        chips.fn, None, chips.outputs, queue=False)
+    cancel.click(lambda: (gr.update(visible=False), "Nothing was removed."), None,
+                 [confirm_box, status], queue=False)
+    # A different choice (or none) withdraws the question: "Yes" always means the one named.
+    doomed.change(lambda: gr.update(visible=False), None, confirm_box, queue=False)
+
+
+# The Library table and removal choices for the caller, as `_library_tab`'s refresh gives them.
+Refresh = Callable[[gr.Request], tuple[list, Any]]
+
+
+def _adder(space: Workspace, blocks: gr.Blocks, refresh: Refresh) -> Callable[..., Any]:
+    """The Library's upload handler."""
+
     def add(paths: list[str] | None, request: gr.Request) -> Iterator[tuple[Any, ...]]:
         """Ingest the uploads; the status says per file how far it got (`rag.ui_upload`)
         while the table stays in view, then what was added."""
@@ -424,6 +447,13 @@ def _library_tab(space: Workspace, blocks: gr.Blocks, chips: ChipUpdate) -> None
                            _status(step.added, step.unchanged, step.errors), None)
         except IndexError_ as exc:
             yield *refresh(request), _status(errors=[str(exc)]), None
+
+    return add
+
+
+def _remover(space: Workspace,
+             refresh: Refresh) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """The Library's removal handlers: ask first (naming the document), then remove."""
 
     def ask_first(doc_id: str | None, request: gr.Request) -> tuple[Any, str, str]:
         if not space.may_remove(request):
@@ -452,18 +482,7 @@ def _library_tab(space: Workspace, blocks: gr.Blocks, chips: ChipUpdate) -> None
         return (*refresh(request),
                 f"Removed **{escape(record.title)}** ({escape(record.source)}).", hide)
 
-    for trigger in (blocks.load, tab.select):
-        trigger(refresh, None, [table, doomed], queue=False)
-    # No progress overlay: it covered the table; the status line reports per file instead.
-    upload.upload(add, [upload], [table, doomed, status, upload], show_progress="hidden").then(
-        chips.fn, None, chips.outputs, queue=False)
-    remove.click(ask_first, [doomed], [confirm_box, question, status], queue=False)
-    confirm.click(drop, [doomed], [table, doomed, status, confirm_box]).then(
-        chips.fn, None, chips.outputs, queue=False)
-    cancel.click(lambda: (gr.update(visible=False), "Nothing was removed."), None,
-                 [confirm_box, status], queue=False)
-    # A different choice (or none) withdraws the question: "Yes" always means the one named.
-    doomed.change(lambda: gr.update(visible=False), None, confirm_box, queue=False)
+    return ask_first, drop
 
 
 def _uploaded(path: str, blocks: gr.Blocks) -> bool:
@@ -474,7 +493,8 @@ def _uploaded(path: str, blocks: gr.Blocks) -> bool:
             and resolved in {Path(p).resolve() for p in blocks.upload_file_set})
 
 
-def _status(added: list[str] = (), unchanged: list[str] = (), errors: list[str] = ()) -> str:
+def _status(added: Sequence[str] = (), unchanged: Sequence[str] = (),
+            errors: Sequence[str] = ()) -> str:
     """Markdown for the library's status line (escaped: file names are user input)."""
     lines = []
     if added:

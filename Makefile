@@ -1,4 +1,5 @@
-# Sitrep: `make run` serves the app, `make test` runs the tests, `make lint` checks the code.
+# Sitrep: `make run` serves the app, `make test` checks the code and runs the tests, `make lint`
+# checks the code (ruff, then mypy).
 # Each sets up what it needs first: the runtime lock (requirements.txt), and for test and lint
 # the pinned tools on top of it (requirements-dev.txt).
 PYTHON ?= python3
@@ -36,7 +37,7 @@ browser:
 	  apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver strace; }
 
-test: dev browser
+test: lint browser
 	$(BIN)/python -m pytest tests evals
 
 # The unit tier: no model, index, server, browser or `python -m rag` process; under a minute.
@@ -45,6 +46,7 @@ test-fast: dev
 
 lint: dev
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: venv
 	$(BIN)/python -m rag bench

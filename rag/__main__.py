@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import rag  # noqa: F401  (offline environment first)
-from rag.config import ConfigError, Settings, load_settings
-from rag.evaluate.command import SQUAD_VAL_DEFAULT
+from rag.config import SQUAD_DEV, SQUAD_TRAIN, ConfigError, Settings, load_settings
 from rag.reader.model import MODEL_DIR as READER_DIR
 
 
@@ -230,7 +229,8 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     except ValueError:
         return _fail(f"--sizes {args.sizes!r} must be whole numbers, e.g. 1000,10000")
     return command(sizes, args.json, args.workdir, set(args.http.split(",")),
-                   frozenset(args.server.split(",")) if args.server else frozenset())
+                   frozenset(args.server.split(",")) if args.server else frozenset(),
+                   squad=Path(args.squad))
 
 
 def cmd_train_reader(args: argparse.Namespace, settings: Settings) -> int:
@@ -290,7 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
     eval_command.add_parser(sub)
     p = sub.add_parser("train-reader",
                        help="fine-tune, export and calibrate the learned reader (needs torch)")
-    p.add_argument("--data", default=str(SQUAD_VAL_DEFAULT),
+    p.add_argument("--data", default=str(SQUAD_TRAIN),
                    help="a folder with train.jsonl, val.jsonl and corpus/ (default: %(default)s)")
     p.add_argument("--out", default=str(READER_DIR), help="model folder (default: %(default)s)")
     p.add_argument("--minutes", type=float, default=50.0, help="training time budget")
@@ -312,6 +312,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="corpora to load-test over HTTP, comma-separated (e.g. shipped,100k)")
     p.add_argument("--server", default="",
                    help="corpora to ask again through a `chroma run` server (e.g. 100k)")
+    p.add_argument("--squad", default=str(SQUAD_DEV), metavar="DIR",
+                   help="a SQuAD 2.0 dev sample (corpus/, questions.jsonl) whose text and "
+                        "questions join the synthetic corpora's, when it exists "
+                        "(default: %(default)s)")
     p.set_defaults(func=cmd_bench)
     return parser
 

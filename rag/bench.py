@@ -16,7 +16,9 @@ memory and start-up figures belong to that stage alone:
 - HTTP: `python app.py` on a free loopback port, 16 client threads posting to /api/ask.
 
 `run_bench(...)` returns a `BenchReport`; `format_table(report)` renders it. Timings on a shared
-machine are noisy: the report records the load average before and after.
+machine are noisy: the report records the load average before and after. Data paths come in as
+parameters (`--squad`, default `rag.config.SQUAD_DEV`); the repository's own corpora and
+question sets are found beside this code.
 """
 
 from __future__ import annotations
@@ -34,16 +36,14 @@ import threading
 import time
 import urllib.request
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rag.documents import Splitter
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = [ROOT / "docs", ROOT / "evals/fixture/corpus",
-           ROOT.parent / "shared/datasets/squad2-dev/corpus"]
-QUESTION_FILES = [ROOT / "evals/data/docs_questions.jsonl",
-                  ROOT / "evals/data/fixture_questions.jsonl",
-                  ROOT.parent / "shared/datasets/squad2-dev/questions.jsonl"]
 QUESTIONS_PER_FILE = 20
 HTTP_CLIENTS = 16
 HTTP_REQUESTS_PER_CLIENT = 8
@@ -184,6 +184,20 @@ def wait_http(url: str, proc: subprocess.Popen, timeout_s: float) -> None:
         time.sleep(0.3)
 
 
+def sources(squad: Path) -> list[Path]:
+    """The folders whose text builds the synthetic corpora: the repository's own corpora, then
+    the SQuAD 2.0 dev sample's in `squad` (skipped when absent)."""
+    return [ROOT / "docs", ROOT / "evals/fixture/corpus", squad / "corpus"]
+
+
+def question_files(squad: Path) -> list[Path]:
+    """The question files: the shipped corpus's (asked alone of it), the fixture's and the SQuAD
+    2.0 dev sample's in `squad` (all three asked of the synthetic corpora; a missing one is
+    skipped)."""
+    return [ROOT / "evals/data/docs_questions.jsonl", ROOT / "evals/data/fixture_questions.jsonl",
+            squad / "questions.jsonl"]
+
+
 def load_questions(files: list[Path], per_file: int = QUESTIONS_PER_FILE) -> list[str]:
     """Up to `per_file` distinct questions from each JSONL file that exists."""
     questions: list[str] = []
@@ -213,33 +227,36 @@ def _stage(args: list[str], index_dir: Path) -> dict[str, Any]:
 
 # ---- stages (each runs in its own process) --------------------------------------------------
 
-def _memoise_segmentation() -> None:
-    """Segment each distinct paragraph once in this process (bench only, large sizes).
+def memoised_splitter() -> Splitter:
+    """`split_sentences` segmenting each distinct paragraph once (bench only, large sizes),
+    passed to `Index.ingest` as its `split`.
 
     Synthetic corpora beyond the pool repeat its paragraphs, and pysbd (~185k chars/s) would
     spend most of a 100k-chunk build re-splitting them. The spans are the same either way;
     everything else (layout, hashing, chunking, vectors, Chroma writes) is the real ingest.
     """
-    import rag.documents as documents
+    from rag.documents import split_sentences
 
-    split = documents.split_sentences
-    spans = lru_cache(maxsize=None)(lambda text: tuple(split(text)))
-    documents.split_sentences = lambda text, base=0: [(base + s, base + e)
-                                                      for s, e in spans(text)]
+    @cache
+    def spans(text: str) -> tuple[tuple[int, int], ...]:
+        return tuple(split_sentences(text))
+
+    def split(text: str, base: int = 0) -> list[tuple[int, int]]:
+        return [(base + start, base + end) for start, end in spans(text)]
+
+    return split
 
 
 def ingest_stage(corpus: Path, index_dir: Path, floor: bool, memoise: bool) -> IngestResult:
     """Ingest `corpus` into a new embedded index; with `floor`, time the raw encode too."""
     from rag.config import load_settings
+    from rag.documents import split_sentences
     from rag.sentence_table import SentenceTable
     from rag.store import Index
 
-    if memoise:
-        _memoise_segmentation()
-
     index = Index(load_settings().with_index(index_dir))
     index.embedder.encode(["warm up the model"])
-    report = index.ingest([corpus])
+    report = index.ingest([corpus], split=memoised_splitter() if memoise else split_sentences)
     if report.errors:
         raise RuntimeError(f"ingest errors: {report.errors[:3]}")
     started = time.perf_counter()
@@ -461,22 +478,24 @@ def bench_size(label: str, corpus: Path, work: Path, questions: list[str], floor
     return result
 
 
-def run_bench(sizes: list[int], work: Path, http_sizes: set[str],
+def run_bench(sizes: list[int], work: Path, http_sizes: set[str], *, squad: Path,
               log=lambda message: None, server_sizes: frozenset[str] = frozenset()
               ) -> BenchReport:
-    """Benchmark the shipped corpus, then each synthetic size, in `work` (kept for reuse)."""
+    """Benchmark the shipped corpus, then each synthetic size, in `work` (kept for reuse);
+    `squad`: the SQuAD 2.0 dev sample that adds text and questions (see `sources`)."""
     from rag.bench_corpus import text_pool, write_corpus
     from rag.config import load_settings
 
     report = BenchReport(cpus=os.cpu_count() or 0, load_before=os.getloadavg(),
                          backend=load_settings().backend)
-    shipped_questions = load_questions(QUESTION_FILES[:1], per_file=1000)
+    questions_from = question_files(squad)
+    shipped_questions = load_questions(questions_from[:1], per_file=1000)
     log("shipped corpus")
     report.sizes.append(bench_size("shipped", ROOT / "docs", work, shipped_questions,
                                    floor=False, http="shipped" in http_sizes,
                                    server="shipped" in server_sizes))
-    pool = text_pool([folder for folder in SOURCES if folder.exists()])
-    questions = load_questions(QUESTION_FILES)
+    pool = text_pool([folder for folder in sources(squad) if folder.exists()])
+    questions = load_questions(questions_from)
     for number, size in enumerate(sizes):
         label = f"{size // 1000}k" if size >= 1000 else str(size)
         corpus = work / f"corpus-{label}"
@@ -536,12 +555,12 @@ def format_table(report: BenchReport) -> str:
 
 
 def command(sizes: list[int], as_json: bool, workdir: str | None, http_sizes: set[str],
-            server_sizes: frozenset[str] = frozenset()) -> int:
+            server_sizes: frozenset[str] = frozenset(), *, squad: Path) -> int:
     """The `python -m rag bench` entry point; returns the exit code."""
     work = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="sitrep-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        report = run_bench(sizes, work, http_sizes,
+        report = run_bench(sizes, work, http_sizes, squad=squad,
                            log=lambda m: print(f"bench: {m}", file=sys.stderr, flush=True),
                            server_sizes=server_sizes)
     finally:

@@ -17,6 +17,15 @@ from rag.rules import RULES
 
 BACKENDS = ("onnx", "torch", "onnx-int8")  # embedding backends, see rag/embeddings.py
 
+# Data the tooling reads, by default (issue 16): the one place these paths are written. The CLI
+# uses them as the defaults of `eval --squad / --squad-val`, `train-reader --data` and
+# `bench --squad`; the tooling modules take every path as a parameter. The shared datasets sit
+# beside the repository (../shared/datasets, see ../shared/GUIDE.md), not inside it.
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DATASETS = REPO_ROOT.parent / "shared" / "datasets"
+SQUAD_DEV = DATASETS / "squad2-dev"  # SQuAD 2.0 dev sample: corpus/, questions.jsonl
+SQUAD_TRAIN = DATASETS / "squad-train"  # the reader's data: train.jsonl, val.jsonl, corpus/
+
 
 class ConfigError(ValueError):
     """A `SITREP_*` variable holds a value Sitrep cannot use."""

@@ -100,6 +100,12 @@ def _segmenter():
     return pysbd.Segmenter(language="en", clean=False, char_span=True)
 
 
+# How a paragraph is split into sentences: (text, base) → (start, end) spans shifted by `base`.
+# `split_sentences` is the one the product uses; `load_document` and ingest take another only
+# from the benchmark (rag/bench.py segments each repeated paragraph once, same spans).
+Splitter = Callable[[str, int], list[tuple[int, int]]]
+
+
 def split_sentences(text: str, base: int = 0) -> list[tuple[int, int]]:
     """Return (start, end) spans of the sentences in `text`, trimmed, shifted by `base`.
 
@@ -311,14 +317,14 @@ def _layout(text: str, body_start: int, markdown: bool,
     return blocks, sections
 
 
-def _sentences(text: str, blocks: list[_Block]) -> list[Sentence]:
+def _sentences(text: str, blocks: list[_Block], split: Splitter) -> list[Sentence]:
     """The sentences of each block. A block's line breaks are where its paragraph was wrapped,
     not sentence ends (pysbd ends a sentence at each): pysbd reads them as spaces, one character
     for one, so the spans still index `text` and a sentence keeps its line break verbatim."""
     sentences: list[Sentence] = []
     for number, block in enumerate(blocks):
         flat = text[block.start:block.end].replace("\r", " ").replace("\n", " ")
-        for start, end in split_sentences(flat, block.start):
+        for start, end in split(flat, block.start):
             sentences.append(Sentence(len(sentences), start, end, text[start:end],
                                       block.section, block.kind, number))
     return sentences
@@ -386,11 +392,13 @@ def _default_title(path: Path) -> str:
 
 def load_document(path: str | Path, max_bytes: int = 20_000_000,
                   max_sentences: int = MAX_DOC_SENTENCES,
-                  name: str | Path | None = None) -> Document:
+                  name: str | Path | None = None,
+                  split: Splitter = split_sentences) -> Document:
     """Read one file into a `Document`; raise `DocumentError` on anything unusable, including
     text of more than `max_sentences` sentences. `name` is the path the document is recorded
     under (its id, source and default title) when it is read from somewhere else first, as an
-    upload staged before it moves into the docs folder; default: `path`."""
+    upload staged before it moves into the docs folder; default: `path`. `split` finds the
+    sentences of a paragraph (default: `split_sentences`)."""
     path = Path(path)
     named = path if name is None else Path(name)
     suffix = path.suffix.lower()
@@ -428,7 +436,7 @@ def load_document(path: str | Path, max_bytes: int = 20_000_000,
     blocks, sections = _layout(text, body_start, markdown, heading_at)
     if len(blocks) > max_sentences:  # each block holds a sentence or more: refuse before pysbd
         raise _too_many_sentences(path, f"{len(blocks):,}+", max_sentences)
-    sentences = _sentences(text, blocks)
+    sentences = _sentences(text, blocks, split)
     if len(sentences) > max_sentences:
         raise _too_many_sentences(path, f"{len(sentences):,}", max_sentences)
     if not sentences:

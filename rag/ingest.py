@@ -28,7 +28,14 @@ import numpy as np
 
 from rag.chunking import Chunk, make_chunks
 from rag.contracts import DocRecord
-from rag.documents import Document, DocumentError, find_files, load_document
+from rag.documents import (
+    Document,
+    DocumentError,
+    Splitter,
+    find_files,
+    load_document,
+    split_sentences,
+)
 from rag.vector_cache import cached_encode
 
 if TYPE_CHECKING:
@@ -87,7 +94,8 @@ class IngestReport:
 
 def ingest(index: Index, paths: Iterable[str | Path], progress: ProgressFn | None = None,
            prune_missing: bool = True, recorded_as: Mapping[Path, Path] | None = None,
-           twins: Callable[[DocRecord], bool] | None = None) -> IngestReport:
+           twins: Callable[[DocRecord], bool] | None = None,
+           split: Splitter = split_sentences) -> IngestReport:
     """Bring `index` in line with the files at `paths` (files or folders).
 
     New files are added, changed files replaced, unchanged ones skipped; with
@@ -97,6 +105,8 @@ def ingest(index: Index, paths: Iterable[str | Path], progress: ProgressFn | Non
     moved there once committed). A file with the same content as a committed document is
     skipped as its twin; with `twins`, only committed documents it accepts count (an
     upload: those its caller may see, so the skip never reveals a document they may not).
+    `split` finds each paragraph's sentences (`rag.documents.split_sentences`; the benchmark
+    passes a memoised one).
     """
     started = time.perf_counter()
     report = IngestReport()
@@ -105,7 +115,7 @@ def ingest(index: Index, paths: Iterable[str | Path], progress: ProgressFn | Non
         _checkpoint("locked")
         index.refresh()  # a stale store would write over another process's vectors
         committed = {r.doc_id: r for r in index.documents()}
-        screen = _Screen(index, committed, report, recorded_as or {}, twins)
+        screen = _Screen(index, committed, report, recorded_as or {}, twins, split)
         loader = _Loader(files, screen)
         done = 0
         for group in _groups(loader, ENCODE_AHEAD_TEXTS):
@@ -137,10 +147,11 @@ class _Screen:
 
     def __init__(self, index: Index, committed: dict[str, DocRecord], report: IngestReport,
                  recorded_as: Mapping[Path, Path],
-                 twins: Callable[[DocRecord], bool] | None) -> None:
+                 twins: Callable[[DocRecord], bool] | None, split: Splitter) -> None:
         self.max_bytes = int(index.settings.max_file_mb * 1_000_000)
         self.max_sentences = index.max_sentences
         self.committed, self.report, self.recorded_as = committed, report, recorded_as
+        self.split = split
         # A twin is a file with the same content; a moved file's old record is not one.
         self.seen_hashes = {r.sha256: r.source for r in committed.values()
                             if r.file_exists() and (twins is None or twins(r))}
@@ -152,7 +163,7 @@ class _Screen:
         try:
             doc = load_document(path, max_bytes=self.max_bytes,
                                 max_sentences=self.max_sentences,
-                                name=self.recorded_as.get(path))
+                                name=self.recorded_as.get(path), split=self.split)
         except DocumentError as exc:
             report.errors.append(str(exc))
             return None

@@ -35,7 +35,7 @@ from rag.config import Settings
 from rag.contracts import DocRecord
 from rag.doc_metadata import FILE_NAME as EDITS_FILE
 from rag.doc_metadata import MetadataEdits
-from rag.documents import max_doc_sentences
+from rag.documents import Splitter, max_doc_sentences, split_sentences
 from rag.embeddings import Embedder, get_embedder, vector_space
 
 if TYPE_CHECKING:
@@ -277,13 +277,14 @@ class Index:
     def ingest(self, paths: Iterable[str | Path], progress: ProgressFn | None = None,
                prune_missing: bool = True,
                recorded_as: Mapping[Path, Path] | None = None,
-               twins: Callable[[DocRecord], bool] | None = None) -> IngestReport:
+               twins: Callable[[DocRecord], bool] | None = None,
+               split: Splitter = split_sentences) -> IngestReport:
         """Bring the index in line with the files at `paths` (files or folders): see
         `rag.ingest.ingest`, which does it under this store's write lock."""
         from rag.ingest import ingest  # the pipeline builds on the store, not the reverse
 
         return ingest(self, paths, progress=progress, prune_missing=prune_missing,
-                      recorded_as=recorded_as, twins=twins)
+                      recorded_as=recorded_as, twins=twins, split=split)
 
     def remove(self, doc_id: str) -> DocRecord | None:
         """Remove one committed document; return its record, or None if it was not there."""

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rag.config import SQUAD_TRAIN
 from rag.contracts import Calibration
-from rag.evaluate.command import SQUAD_VAL_DEFAULT
 from rag.reader.calibrate import Readout, choose, figures, top_k
 from rag.reader.model import MODEL_DIR, Reader, _best_span
 
@@ -73,12 +73,12 @@ def _mini_squad(tmp: Path) -> Path:
     folder = tmp / "squad"
     (folder / "corpus").mkdir(parents=True)
     for split, keep in (("train", 24), ("val", 12)):
-        lines = (SQUAD_VAL_DEFAULT / f"{split}.jsonl").read_text(encoding="utf-8").splitlines()
+        lines = (SQUAD_TRAIN / f"{split}.jsonl").read_text(encoding="utf-8").splitlines()
         first = json.loads(lines[0])["title"]
         chosen = [line for line in lines if json.loads(line)["title"] == first][:keep]
         (folder / f"{split}.jsonl").write_text("\n".join(chosen) + "\n", encoding="utf-8")
         (folder / "corpus" / f"{first}.txt").write_bytes(
-            (SQUAD_VAL_DEFAULT / "corpus" / f"{first}.txt").read_bytes())
+            (SQUAD_TRAIN / "corpus" / f"{first}.txt").read_bytes())
     return folder
 
 
@@ -122,8 +122,8 @@ def test_shipped_card_figures_reproduce_on_200_validation_questions(tmp_path):
 
     card = json.loads((MODEL_DIR / "card.json").read_text())
     expected = card["validation_slice200"]
-    records = squad_records(SQUAD_VAL_DEFAULT / "val.jsonl", 200)
-    engine = open_engine(val_corpus(SQUAD_VAL_DEFAULT, records, tmp_path), tmp_path / "index",
+    records = squad_records(SQUAD_TRAIN / "val.jsonl", 200)
+    engine = open_engine(val_corpus(SQUAD_TRAIN, records, tmp_path), tmp_path / "index",
                          replace(load_settings(), reader_path="off"))
     reader = Reader.load()
     found = figures(read_questions(engine, reader, records), reader.calibration)

@@ -18,12 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from rag.config import Settings
-
-# The shared data sits beside the repository (../shared/datasets/...).
-DATASETS = Path(__file__).resolve().parents[3] / "shared" / "datasets"
-SQUAD_DEFAULT = DATASETS / "squad2-dev"
-SQUAD_VAL_DEFAULT = DATASETS / "squad-train"
+from rag.config import SQUAD_DEV, SQUAD_TRAIN, Settings
 
 
 def add_parser(sub) -> None:
@@ -31,9 +26,9 @@ def add_parser(sub) -> None:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--verbose", action="store_true", help="add one line per question")
     which = p.add_mutually_exclusive_group()
-    which.add_argument("--squad", nargs="?", const=str(SQUAD_DEFAULT), metavar="DIR",
+    which.add_argument("--squad", nargs="?", const=str(SQUAD_DEV), metavar="DIR",
                        help="calibrate on the SQuAD 2.0 dev sample (default: %(const)s)")
-    which.add_argument("--squad-val", nargs="?", const=str(SQUAD_VAL_DEFAULT), metavar="DIR",
+    which.add_argument("--squad-val", nargs="?", const=str(SQUAD_TRAIN), metavar="DIR",
                        help="the reader's validation split, val.jsonl (default: %(const)s)")
     which.add_argument("--set", metavar="DIR",
                        help="a held-out set: DIR/corpus/ and DIR/questions.jsonl in the suite's "

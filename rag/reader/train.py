@@ -225,6 +225,17 @@ def data_hash(folder: Path) -> str:
     return digest.hexdigest()
 
 
+def data_label(folder: Path) -> str:
+    """How the card names the data: its path from the folder that holds the repository
+    (`shared/datasets/squad-train` for the default `--data`), else the path as given."""
+    from rag.config import REPO_ROOT
+
+    try:
+        return folder.resolve().relative_to(REPO_ROOT.parent).as_posix()
+    except ValueError:
+        return str(folder)
+
+
 def commit() -> str:
     """The git commit of the code that trained (with '+dirty' when it had local changes)."""
     root = Path(__file__).resolve().parents[2]
@@ -246,7 +257,7 @@ A cross-encoder that reads one (question, sentence) pair and gives (a) the proba
 sentence answers the question and (b) the answer's start and end inside the sentence.
 Fine-tuned from the packaged all-MiniLM-L6-v2 (Apache-2.0) on this machine's CPU.
 
-- **Data:** SQuAD 2.0 / 1.1 dev questions as split in `shared/datasets/squad-train`: trained on
+- **Data:** SQuAD 2.0 / 1.1 dev questions as split in `{data_label}`: trained on
   `train.jsonl` ({train_questions} questions over 31 Wikipedia articles; {pairs} pairs, {positives}
   positive), thresholds chosen and figures reported on `val.jsonl` (7 other articles). Data hash
   (sha256 of train.jsonl + val.jsonl): `{data_sha256}`.
@@ -319,12 +330,12 @@ def finish(config: TrainConfig, stats: dict, command: str, log=_say) -> dict:
     card = {"calibration": asdict(calibration), "validation": found,
             f"validation_slice{SLICE}": on_slice, "training": stats,
             "seed": config.seed, "command": command, "commit": commit(),
-            "model_file": model_file.name, "data": "shared/datasets/squad-train",
+            "model_file": model_file.name, "data": data_label(config.data),
             "licence": "CC BY-SA 4.0 (SQuAD); base model all-MiniLM-L6-v2, Apache-2.0",
             "int8_vs_float32_top1": {"n": len(compare), **scores}}
     (config.out / "card.json").write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
     (config.out / "README.md").write_text(CARD_TEMPLATE.format(
-        **stats, command=command,
+        **stats, command=command, data_label=card["data"],
         seed=config.seed, commit=card["commit"], batch=config.batch,
         model_file=model_file.name, size_mb=model_file.stat().st_size / 1e6,
         compare_n=len(compare), int8_top1=round(scores["int8"], 4),

@@ -230,6 +230,32 @@ def test_library_brief_groups_documents_by_topic(library_brief: Brief):
     assert f"## {red_sea.label} (2 documents)" in page and "### Key judgments" in page
 
 
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
+           "september", "october", "november", "december")
+
+
+def test_topic_labels_are_section_titles_drawn_from_their_own_documents(library: Engine,
+                                                                        library_brief: Brief):
+    labels = [t.label for t in library_brief.topics]
+    assert len(labels) == 2 and len(set(labels)) == 2, labels
+    sources = [str(Path(s.source).name) for s in library_brief.sources]
+    bylines = ["Gulf Shipping Daily", "Maritime Security Review", "Dana Whitfield", "By "]
+    for topic in library_brief.topics:
+        label = topic.label
+        own = " ".join(library.index.document_text(d) or "" for d in topic.doc_ids).lower()
+        others = " ".join(library.index.document_text(d) or "" for t in library_brief.topics
+                          if t is not topic for d in t.doc_ids).lower()
+        words = re.findall(r"[\w'-]+", label.lower())
+        assert len(words) >= 2 and all(w in own for w in words), label
+        assert any(w not in others for w in words), label  # distinctive of its own topic
+        assert not re.search(r"\d", label) and not any(m in words for m in _MONTHS), label
+        assert not any(b.lower() in label.lower() for b in bylines), label
+        for name in sources:  # neither the file name nor its stem spelled out
+            stem = Path(name).stem
+            assert name not in label and stem not in label.lower(), label
+            assert re.sub(r"[-_]+", " ", stem) not in label.lower(), label
+
+
 def test_disagreement_names_both_values_with_their_citations(library_brief: Brief):
     ships = [line for line in library_brief.disagreements
              if {side.phrase.split()[0] for side in line.sides} == {"14", "nine"}]

@@ -17,8 +17,8 @@ Extractive, so nothing is said that a source does not say:
 from __future__ import annotations
 
 import re
-from collections import Counter
 from itertools import zip_longest
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rag import nlp, tradecraft
@@ -35,7 +35,7 @@ from rag.brief.figures import (
 )
 from rag.brief.model import Brief, BriefLine, Side, SourceEntry, Topic
 from rag.brief.scope import Scope, Sentence, library_rows, pick, topic_rows
-from rag.brief.topics import _NAMED, group_documents, topic_label
+from rag.brief.topics import Terms, group_documents, topic_label
 from rag.contracts import UNGRADED, Citation
 
 if TYPE_CHECKING:
@@ -73,8 +73,8 @@ def brief(engine, topic: str | None = None, allowed_docs: set[str] | None = None
     parsed = _parse(scope)
     groups = group_documents(scope.centroids, scope.doc_ids())
     groups = groups[:MAX_TOPICS * (2 if long else 1)]
-    names = _names(parsed)
-    topics = [_topic(scope, parsed, docs, names, long, alone=len(groups) == 1) for docs in groups]
+    terms = _terms(scope, parsed)
+    topics = [_topic(scope, parsed, docs, terms, long, alone=len(groups) == 1) for docs in groups]
     disputes = _disagreements(scope, parsed, {d for t in topics for d in t.doc_ids})
     gaps = _gaps(scope, topics, parsed, {s.row for d in disputes for s in d.evidence})
     if not long:
@@ -93,17 +93,31 @@ def _parse(scope: Scope) -> dict[int, tuple[Sentence, Doc]]:
     return {s.row: (s, doc) for s, doc in zip(chosen, docs)}
 
 
-def _names(parsed: dict[int, tuple[Sentence, Doc]]) -> dict[str, Counter]:
-    """doc id → the names (places, organisations, groups, people) its parsed sentences use."""
-    names: dict[str, Counter] = {}
+def _terms(scope: Scope, parsed: dict[int, tuple[Sentence, Doc]]) -> dict[str, Terms]:
+    """doc id → what its parsed sentences and its title name and talk about (a title counts
+    twice; a title made from the file name, and the document's publisher and author, not at
+    all)."""
+    terms: dict[str, Terms] = {}
+    excluded: dict[str, set[str]] = {}
     for s, doc in parsed.values():
-        counter = names.setdefault(s.doc_id, Counter())
-        counter.update(_strip_the(e.text) for e in doc.ents if e.label_ in _NAMED)
-    return names
+        if s.doc_id not in terms:
+            meta = scope.metadata(s.doc_id)
+            excluded[s.doc_id] = {str(meta.get(k) or "").lower().strip()
+                                  for k in ("source", "author")} - {""}
+            terms[s.doc_id] = Terms()
+        terms[s.doc_id].add(doc, excluded[s.doc_id])
+    titled = [(d, scope.title(d)) for d in terms]
+    titled = [(d, t) for d, t in titled if not _file_title(t, scope.source(d))]
+    for (d, _), doc in zip(titled, nlp.parser().pipe(t for _, t in titled)):
+        terms[d].add(doc, excluded[d], weight=2)
+    return terms
 
 
-def _strip_the(name: str) -> str:
-    return name[4:] if name.lower().startswith("the ") else name
+def _file_title(title: str, source: str) -> bool:
+    """A title that is only the file's name, spelled out ("Russia North Korea")."""
+    def squash(text: str) -> str:
+        return re.sub(r"[\W_]+", " ", text).strip().lower()
+    return squash(title) in (squash(Path(source).stem), squash(Path(source).name))
 
 
 def _statement(doc) -> bool:
@@ -126,10 +140,10 @@ def _alternate(sentences: list[Sentence], doc_ids: list[str]) -> list[Sentence]:
 
 
 def _topic(scope: Scope, parsed: dict[int, tuple[Sentence, Doc]], doc_ids: list[str],
-           names: dict[str, Counter], long: bool, alone: bool) -> TopicDraft:
+           terms: dict[str, Terms], long: bool, alone: bool) -> TopicDraft:
     """One topic's bottom line, key judgments and actors (and, long, figures, quotes,
     assessments)."""
-    label = topic_label(doc_ids, {d: scope.title(d) for d in doc_ids}, names)
+    label = topic_label(doc_ids, terms, scope.title(doc_ids[0]))
     own = [(s, doc) for s, doc in parsed.values() if s.doc_id in doc_ids]
     own.sort(key=lambda pair: -pair[0].salience)
     informative = [s for s, doc in own if s.claim in _INFORMATIVE and _statement(doc)]

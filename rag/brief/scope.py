@@ -145,6 +145,10 @@ class Scope:
         does): its publication, else its title; its file name only when it has neither."""
         return str(self.metadata(doc_id).get("source") or "") or self.title(doc_id)
 
+    def source(self, doc_id: str) -> str:
+        """The document's path (or address) as ingested."""
+        return str(self.table.docs.get(doc_id, {}).get("source", doc_id))
+
     def title(self, doc_id: str) -> str:
         info = self.table.docs.get(doc_id, {})
         return str(info.get("title", "")) or Path(info.get("source", doc_id)).name

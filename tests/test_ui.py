@@ -23,6 +23,7 @@ from rag.ui_render import document_html, escape, sources_html, tidy_quotes
 
 from .conftest import ROOT, make_settings
 from .serving import serve_library
+from .shots import snap_element
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 # Answers take well under a second, but 2 shared cores under load can stretch that a lot.
@@ -373,7 +374,7 @@ def test_brief_tab_never_shows_hidden_documents(page: Page) -> None:
     brief_sources.first.click()
     expect(page.get_by_role("tabpanel").locator("#sitrep-selected")).to_be_in_viewport()
     assert page_scroll(page) == 0  # the pane scrolled to the sentence, not the page
-    snap(page, "brief")
+    snap_element(page.get_by_role("tabpanel"), "brief")
 
 
 def test_brief_downloads_as_word_and_markdown(page: Page, tmp_path: Path) -> None:

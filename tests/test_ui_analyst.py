@@ -19,6 +19,7 @@ from rag.doc_metadata import FILE_NAME
 
 from .conftest import ROOT
 from .serving import serve_library
+from .shots import snap_element
 from .test_ui import ask
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -91,7 +92,7 @@ def test_grade_a_plain_text_document_in_the_library(chromium: Browser, site) -> 
         "row", name=re.compile("^Harbour traffic report"))
     for shown in ("Kessling Port Authority", "2025-03-14", "B2"):
         expect(row).to_contain_text(shown)
-    snap(page, "grades")
+    snap_element(page.get_by_role("tabpanel"), "grades")
     stored = json.loads((root / "index" / FILE_NAME).read_text(encoding="utf-8"))
     assert list(stored.values()) == [{"credibility": 2, "date": "2025-03-14",
                                       "reliability": "B", "source": "Kessling Port Authority"}]

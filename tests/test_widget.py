@@ -23,6 +23,7 @@ from tests.serving import (
     corpus_engine,
     free_port,
 )
+from tests.shots import wanted, whole_lines
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -171,7 +172,8 @@ def test_citation_marker_opens_the_sentence_in_its_document(page, sites):
     # The text around the mark is the document's own text, the mark exactly the citation.
     text = viewer.locator(".vbody").inner_text()
     assert len(text) > 2000 and mark.inner_text() in text
-    if os.environ.get("SITREP_UPDATE_SCREENSHOTS") == "1":
+    if wanted():  # the whole host page, the document view showing whole lines only
+        whole_lines(viewer.locator(".vbody"))
         page.screenshot(path=str(ROOT / "tests" / "screenshots" / "widget-source.png"))
     page.keyboard.press("Escape")
     expect(page.locator(".log")).to_be_visible()

@@ -34,13 +34,8 @@ from rag.rules import RULES
 from rag.sentence_table import SentenceTable
 from rag.spans import NAME, answer_span, can_be_type, is_figure
 from rag.text import STOPWORDS, YEAR, numbers_in, stem, stems, words
-from rag.tuning import FAR_EVIDENCE
+from rag.tuning import ANSWER, FAR_EVIDENCE
 
-MAX_CITATIONS = 3
-MAX_PHRASE_SHARE = 0.7  # a reader phrase this close to the whole sentence adds nothing to it
-# With the reader on, a description also cites sentences the reader rates at least this share of
-# the top sentence's probability (and above its abstention threshold).
-READER_CITE_SHARE = 0.5
 _NO_DOC: Mapping[str, Any] = {}  # what the table knows of a document it lacks
 # Answer types whose bottom line is a value picked out of a sentence (the rest cite a sentence).
 TYPED = frozenset({QType.NUMBER, QType.TIME, QType.DATE, QType.ORGANIZATION, QType.PERSON,
@@ -96,7 +91,7 @@ def unanswered_because(info: QuestionInfo, top: Candidate, context: str,
     context_words = set(words(context))
     context_values = {value for value, _, _ in numbers_in(context)}
     for value, start, end in numbers_in(info.text) if "question_year" not in off else ():
-        if value < 100:
+        if value < ANSWER.question_label_below:
             continue  # small numbers in questions are usually labels ("Line 4"), not facts
         token = info.text[start:end].replace(",", "")
         # "10 million" is one value in two words: compare values, not only tokens.
@@ -141,7 +136,8 @@ def _near_synonym(missing: list[str], context: str, embedder: Embedder | None) -
         return False
     vectors = embedder.word_vectors(missing + pool)
     matrix = np.stack([vectors[w] for w in pool])
-    return all(float(np.max(matrix @ vectors[w])) >= 0.7 for w in missing)
+    return all(float(np.max(matrix @ vectors[w])) >= ANSWER.near_synonym
+               for w in missing)
 
 
 def _counts_other_thing(counted: str, sentence: str, embedder: Embedder | None) -> bool:
@@ -151,7 +147,7 @@ def _counts_other_thing(counted: str, sentence: str, embedder: Embedder | None) 
     pool = [w for w in set(words(sentence)) if len(w) > 2 and not w.isdigit()]
     vectors = embedder.word_vectors([counted] + pool)
     best = max((float(vectors[w] @ vectors[counted]) for w in pool), default=0.0)
-    return best < 0.6
+    return best < ANSWER.counted_match
 
 
 def _question_names(question: str) -> list[str]:
@@ -199,9 +195,9 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
         if as_number.conflict:
             return as_number
     typed = info.qtype in TYPED
-    pool = candidates[:15]
+    pool = candidates[:ANSWER.pool]
     if (typed or info.qtype == QType.REASON) and table is not None and "neighbours" not in off:
-        pool += _neighbours(pool[:3], pool, table)
+        pool += _neighbours(pool[:ANSWER.neighbours_of], pool, table)
     spans, misfits = _values(info, pool, table, calibration) if typed else ({}, set())
     ranked = _rank(info, pool, spans, off)
     top = ranked[0]
@@ -219,7 +215,7 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
     # Relative to the best sentence the reader read, which need not be the top one (a typed
     # question ranks a sentence with a value first); none when it read nothing worth a share.
     best_read = max(c.reader for c in pool)
-    reader_floor = max(calibration.floor, READER_CITE_SHARE * best_read) \
+    reader_floor = max(calibration.floor, ANSWER.reader_cite_share * best_read) \
         if calibration is not None and vouched and best_read > 0 else None
     weight = calibration.weight if calibration is not None else 0.0
     evidence = _select(info, top, ranked, spans, embedder, "rival_value" not in off,
@@ -272,16 +268,17 @@ def _rank(info: QuestionInfo, pool: list[Candidate],
     asked_measures = _measure_stems(info.text) if "measure_mismatch" not in off else set()
     # Question words the closest documents' titles do not carry say what is asked about them:
     # "run" in "When did the Caldera measles campaign run?" asked of the campaign's report.
-    topic = set(stems(" ".join(dict.fromkeys(c.title for c in pool[:5]))))
+    topic = set(stems(" ".join(dict.fromkeys(c.title for c in pool[:ANSWER.topic_titles]))))
     focus = {stem(w) for w in info.words if w not in GENERIC} - topic
 
     def ranking(c: Candidate) -> float:
-        bonus = 0.15 * len(focus & set(stems(c.text))) / len(focus) \
+        bonus = ANSWER.focus_bonus * len(focus & set(stems(c.text))) / len(focus) \
             if focus and "focus_words" not in off else 0.0
         if asked_measures and not _measure_stems(c.text) & asked_measures:
-            bonus -= 0.15
+            bonus -= ANSWER.measure_penalty
         span = spans.get(c.id)
-        return c.score + bonus + (0.08 + 0.1 * span.fit if span else -1.0)
+        return c.score + bonus + (ANSWER.value_bonus + ANSWER.fit_bonus * span.fit if span
+                                 else -ANSWER.no_value_penalty)
 
     return sorted(pool, key=lambda c: -ranking(c))
 
@@ -292,7 +289,7 @@ def _refusal(info: QuestionInfo, pool: list[Candidate], top: Candidate,
              off: frozenset[str]) -> tuple[Candidate | None, str] | None:
     """Why the sources do not answer, with the closest evidence to point at (None: they may)."""
     letters = [ch for ch in info.text if ch.isalpha()]
-    if letters and sum(ch.isascii() for ch in letters) < 0.5 * len(letters):
+    if letters and sum(ch.isascii() for ch in letters) < ANSWER.min_ascii_share * len(letters):
         # The model and the keyword index are English; a question in another script would
         # match on noise, so say so instead of guessing.
         return None, "the question is not in English, the language the sources are indexed in"
@@ -300,7 +297,8 @@ def _refusal(info: QuestionInfo, pool: list[Candidate], top: Candidate,
         return pool[0], "nothing in the sources is close to the question"
     if calibration is not None and max(c.reader for c in pool) < calibration.floor:
         return pool[0], "the reader finds no sentence that answers it"
-    if info.qtype in TYPED and (not spans.get(top.id) or top.score < 0.6 * pool[0].score):
+    if info.qtype in TYPED and (not spans.get(top.id)
+                                or top.score < ANSWER.typed_top_share * pool[0].score):
         return pool[0], f"no {info.qtype} in the closest evidence"
     block = table.block_text(top.doc_id, top.idx) if table is not None else ""
     context = " ".join((top.title, top.section, block or top.text))
@@ -329,7 +327,7 @@ def _context(cand: Candidate, table: SentenceTable | None) -> str:
         return " ".join((cand.title, cand.section, cand.text))
     # Six sentences back reach the paragraph before, where a quote's occasion is often set
     # ("The flood of 1927 …" then "… the mayor told the council a week after the flood").
-    window = table.window_text(cand.doc_id, cand.idx, before=6)
+    window = table.window_text(cand.doc_id, cand.idx, before=ANSWER.context_before)
     context = " ".join((cand.title, cand.section, table.block_text(cand.doc_id, cand.idx)
                         or cand.text, window))
     years = relative_years(context + " " + table.block_text(cand.doc_id, 0),
@@ -380,7 +378,7 @@ def _reader_phrase(c: Candidate, calibration: Calibration | None) -> str:
     """The reader's phrase for a description question, when it is shorter than the sentence
     (else "": the sentence itself is the answer)."""
     phrase = _reader_value(c, calibration)
-    return phrase if len(phrase) <= MAX_PHRASE_SHARE * len(c.text) else ""
+    return phrase if len(phrase) <= ANSWER.max_phrase_share * len(c.text) else ""
 
 
 def _reader_span(c: Candidate, calibration: Calibration | None) -> Span | None:
@@ -413,7 +411,7 @@ def _neighbours(best: list[Candidate], pool: list[Candidate],
                 near = found[table.ids[row]] = table.candidate(row)
                 near.dense, near.coverage = cand.dense, cand.coverage
                 extra.append(near)
-            near.score = max(near.score, 0.9 * cand.score)
+            near.score = max(near.score, ANSWER.neighbour_share * cand.score)
     return extra
 
 
@@ -468,7 +466,7 @@ def _kinship(a: Evidence, b: Evidence, embedder: Embedder | None, counted: str =
     if embedder is None:
         return 0
     vectors = embedder.word_vectors([ua, ub])
-    return 2 if float(vectors[ua] @ vectors[ub]) >= 0.45 else 0
+    return 2 if float(vectors[ua] @ vectors[ub]) >= ANSWER.same_unit else 0
 
 
 def _counted_after(e: Evidence) -> set[str]:
@@ -507,7 +505,7 @@ def _rival(info: QuestionInfo, first: Evidence, options: Iterable[Evidence],
     for e in options:
         c = e.candidate
         if not e.key or e.key == first.key or c.doc_id == top.doc_id \
-                or retrieval(c) < 0.5 * retrieval(top):
+                or retrieval(c) < ANSWER.rival_retrieval_share * retrieval(top):
             continue
         kin = _kinship(first, e, embedder, counted)
         if not kin or (kin < 2 and e.fit < min(first.fit, 1)):
@@ -516,10 +514,12 @@ def _rival(info: QuestionInfo, first: Evidence, options: Iterable[Evidence],
         # A rival in the top's own unit is surer to measure the same thing; it may stand a
         # little further from the question ("The wall rises 162 metres" beside the dam's
         # "Dam height: 146 metres").
-        if c.dense < (0.5 if kin == 2 else 0.6) * top.dense and not read_as_answer:
+        if c.dense < (ANSWER.rival_dense_same_unit if kin == 2 else ANSWER.rival_dense) \
+                * top.dense and not read_as_answer:
             continue
         if kin < 2 and not numbers_in(e.value) and not (
-                read_as_answer and c.reader >= READER_CITE_SHARE * top.reader and e.fit >= 1):
+                read_as_answer and c.reader >= ANSWER.reader_cite_share * top.reader
+                and e.fit >= 1):
             continue  # two names may both be right ("who visited?"): the reader must back it
         if _is_year(e.key) and not _says_same_event(info, top, c):
             continue
@@ -558,17 +558,17 @@ def _select(info: QuestionInfo, top: Candidate, ranked: list[Candidate],
         if rival:
             chosen.append(rival)
     for cand in ranked[1:]:
-        if len(chosen) >= MAX_CITATIONS:
+        if len(chosen) >= ANSWER.max_citations:
             break
         read_well = reader_floor is not None and cand.reader >= reader_floor
-        if not read_well and (retrieval(cand) < 0.8 * retrieval(top)
-                              or cand.coverage < 0.6 * top.coverage):
+        if not read_well and (retrieval(cand) < ANSWER.cite_retrieval_share * retrieval(top)
+                              or cand.coverage < ANSWER.cite_coverage_share * top.coverage):
             continue
         if any(cand.text == e.candidate.text for e in chosen):
             continue
         ev = evidence(cand)
         if spans and (not ev.key or ev.key not in {e.key for e in chosen}):
-            if not read_well or cand.dense < 0.6 * top.dense:
+            if not read_well or cand.dense < ANSWER.support_dense_share * top.dense:
                 continue  # a typed question cites further only sentences giving a shown value
             ev = Evidence(cand)  # …or close ones the reader rates as answering: no value
         chosen.append(ev)

@@ -19,9 +19,10 @@ from rag.contracts import Calibration
 from rag.evaluate.data import Record
 from rag.evaluate.judge import squash
 from rag.reader.model import Reader
+from rag.tuning import ANSWER
 
 WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
-POOL = 15  # the candidates rag.answer.compose weighs (its `pool`)
+POOL = ANSWER.pool  # the candidates rag.answer.compose weighs (its `pool`)
 READ_TOPS = (5, 8, 10, 12, 15, 20)  # how many retrieval candidates the reader may score
 READ_TOP_SLACK = 0.005  # top-1/top-3 a shorter read may lose against reading all of them
 

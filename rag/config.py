@@ -51,7 +51,8 @@ class Settings:
     # `python -m rag train-reader`.
     reader_path: str = "on"
     # Abstain when the reader's best probability is below its card's threshold. Off by default:
-    # end to end on validation it cost more answerable questions than it saved (README).
+    # end to end on validation it cost more answerable questions than it saved
+    # (evals/README.md, "What each rule pays").
     reader_abstains: bool = False
     # Answer rules switched off (names in rag/rules.py): for `python -m rag eval --ablation`
     # and for trying a deployment without one.

@@ -18,7 +18,7 @@ class FusionWeights:
     All four were set by hand when hybrid retrieval was written (commit 8bf53d1, "Answer engine
     skeleton") and have not been tuned since. As they are, retrieval alone ranks a sentence
     holding the gold answer first for 0.777 of `val.jsonl` and in the top three for 0.889
-    (README, "Reader level"); the reader re-ranks from there.
+    (evals/README.md, "Reader level"); the reader re-ranks from there.
     """
 
     dense: float = 0.55
@@ -42,7 +42,7 @@ class FarEvidence:
 
     Both set by hand with the first answer engine (commit 8bf53d1); the brief took the same test
     when it was written (61673f0). Measured since: with the rule switched off, 2 of 600
-    `val.jsonl` questions break and none is fixed (README, "What each rule pays").
+    `val.jsonl` questions break and none is fixed (evals/README.md, "What each rule pays").
     """
 
     min_dense: float = 0.25

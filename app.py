@@ -2,7 +2,7 @@
 
 Run `python app.py` (or `make run`); it serves on SITREP_HOST:SITREP_PORT (127.0.0.1:7860).
 `create_app(settings)` builds the ASGI app, for tests and for other ASGI servers; `main`
-first reconciles the docs folder with the index (`rag.library.reconcile`).
+first reconciles the docs folder with the index (`rag.serve.library.reconcile`).
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ import gradio as gr
 import uvicorn
 from fastapi import FastAPI
 
-from rag.api import build_api
 from rag.config import Settings, load_settings
 from rag.engine import Engine
-from rag.library import reconcile
-from rag.store import IndexError_
-from rag.ui import build_ui, mount_options
+from rag.ingest.store import IndexError_
+from rag.serve.api import build_api
+from rag.serve.library import reconcile
+from rag.serve.ui import build_ui, mount_options
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -50,7 +50,7 @@ def main() -> None:
     engine = Engine(settings)
     reconcile_library(engine, settings)
     # No uvicorn access log: it prints every URL with its query string (session hashes,
-    # `?token=`); the structured request log (rag.guard) is the one log of requests. No
+    # `?token=`); the structured request log (rag.serve.guard) is the one log of requests. No
     # uvicorn proxy headers: it believes X-Forwarded-For from 127.0.0.1 (any local caller);
     # the guards believe it only from SITREP_TRUSTED_PROXIES.
     uvicorn.run(create_app(settings, engine), host=settings.host, port=settings.port,

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 import rag  # noqa: F401  (offline environment first)
-from rag.evaluate.data import Record, load_records
-from rag.evaluate.suite import SUITES, Report, evaluate
+from rag.tools.evaluate.data import Record, load_records
+from rag.tools.evaluate.suite import SUITES, Report, evaluate
 
 
 @pytest.fixture(scope="session")

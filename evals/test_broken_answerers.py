@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from rag import render
-from rag.documents import Sentence, find_files, load_document
-from rag.evaluate.data import Record
-from rag.evaluate.report import failure_table
-from rag.evaluate.suite import SUITES, Report, build_report, run_answerer
+from rag.answer import render
+from rag.ingest.documents import Sentence, find_files, load_document
+from rag.tools.evaluate.data import Record
+from rag.tools.evaluate.report import failure_table
+from rag.tools.evaluate.suite import SUITES, Report, build_report, run_answerer
 
 pytestmark = pytest.mark.integration  # the real engine over real indexes
 

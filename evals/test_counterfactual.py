@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 import rag  # noqa: F401  (offline environment first)
-from rag.evaluate.conflicts import (
+from rag.tools.evaluate.conflicts import (
     CORPUS,
     KNOWN_MISSES,
     TARGETS,
@@ -20,9 +20,9 @@ from rag.evaluate.conflicts import (
     meets,
     sides,
 )
-from rag.evaluate.data import Record
-from rag.evaluate.judge import bottom_line, squash
-from rag.evaluate.suite import ROOT
+from rag.tools.evaluate.data import Record
+from rag.tools.evaluate.judge import bottom_line, squash
+from rag.tools.evaluate.suite import ROOT
 
 FIXTURE = ROOT / "evals" / "fixture" / "corpus"
 
@@ -150,7 +150,7 @@ def test_declared_misses_do_not_regress(verdicts: list[ConflictVerdict]):
 
 @pytest.mark.integration
 @pytest.mark.xfail("both_values_rate" in KNOWN_MISSES, strict=True,
-                   reason="declared in rag.evaluate.conflicts.KNOWN_MISSES")
+                   reason="declared in rag.tools.evaluate.conflicts.KNOWN_MISSES")
 def test_both_values_rate(verdicts: list[ConflictVerdict]):
     value = conflict_rates(verdicts)["both_values_rate"]
     assert meets("both_values_rate", value), (

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rag.evaluate.data import Record
-from rag.evaluate.judge import squash
-from rag.evaluate.suite import ROOT
+from rag.tools.evaluate.data import Record
+from rag.tools.evaluate.judge import squash
+from rag.tools.evaluate.suite import ROOT
 
 
 def _source_text(path: str) -> str:

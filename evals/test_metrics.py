@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from rag.evaluate.metrics import KNOWN_MISSES, METRICS, THRESHOLDS
-from rag.evaluate.report import failure_table
-from rag.evaluate.suite import Report
+from rag.tools.evaluate.metrics import KNOWN_MISSES, METRICS, THRESHOLDS
+from rag.tools.evaluate.report import failure_table
+from rag.tools.evaluate.suite import Report
 
 pytestmark = pytest.mark.integration  # the real engine over real indexes
 

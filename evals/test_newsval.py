@@ -14,8 +14,8 @@ import sys
 import pytest
 
 from evals import test_datasets as checks
-from rag.evaluate.data import Record, load_records
-from rag.evaluate.suite import ROOT
+from rag.tools.evaluate.data import Record, load_records
+from rag.tools.evaluate.suite import ROOT
 
 NEWSVAL = ROOT / "evals" / "newsval"
 

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from rag.evaluate.baseline import DESCRIPTION, TOP_K
-from rag.evaluate.metrics import METRICS, THRESHOLDS
-from rag.evaluate.report import render_json, render_text
-from rag.evaluate.suite import Report
+from rag.tools.evaluate.baseline import DESCRIPTION, TOP_K
+from rag.tools.evaluate.metrics import METRICS, THRESHOLDS
+from rag.tools.evaluate.report import render_json, render_text
+from rag.tools.evaluate.suite import Report
 
 pytestmark = pytest.mark.integration  # the real engine over real indexes
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rag.evaluate.data import Record
-from rag.evaluate.judge import answer_found, evidence_found, inexact_citations
-from rag.evaluate.support import judge_citations, statements
+from rag.tools.evaluate.data import Record
+from rag.tools.evaluate.judge import answer_found, evidence_found, inexact_citations
+from rag.tools.evaluate.support import judge_citations, statements
 
 TROOPS = "Intelligence reports estimate that approximately 12,000 North Korean troops are involved."
 SENT = "North Korea has reportedly sent around 12,000 troops to support Russian forces in Ukraine"

@@ -8,7 +8,7 @@
   bottom line that restates a value instead of quoting the sentence carries a hedge word of
   every hedged sentence it cites by number. Required: 100 % of those answers.
 - Conflicts: every fixture question marked `conflict` must be answered with every side's value
-  (rag.evaluate.judge.answer_found), a citation from every side's file, each side's source
+  (rag.tools.evaluate.judge.answer_found), a citation from every side's file, each side's source
   named in the answer, and the disagreement said (`conflict: true`).
 - Brief disagreements: the brief over the fixture corpus must list every planted disagreement
   (evals/fixture/README.md) with both files cited, and nothing else as a disagreement.
@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 
 from rag.brief import Brief, brief
-from rag.evaluate.judge import answer_found, squash
-from rag.evaluate.suite import ROOT, Report, open_engine
+from rag.tools.evaluate.judge import answer_found, squash
+from rag.tools.evaluate.suite import ROOT, Report, open_engine
 from rag.tradecraft import CLAIM_TYPES, claim_type, hedges
 
 CLAIM_THRESHOLD = 0.85

@@ -52,7 +52,7 @@ def _fail(message: str) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.store import Index
+    from rag.ingest.store import Index
 
     paths = args.paths or [str(settings.docs_dir)]
     missing = [p for p in paths if not Path(p).exists()]
@@ -61,7 +61,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     index = Index(settings)
     report = index.ingest(paths, progress=_progress_bar())
     if report.changed:
-        from rag.sentence_table import SentenceTable
+        from rag.retrieval.sentence_table import SentenceTable
 
         SentenceTable.load(index)  # builds and saves the snapshot: the app then starts fast
     for error in report.errors:
@@ -92,10 +92,10 @@ def _inert(text: str) -> str:
 
 def _print_answer(answer: dict[str, Any]) -> None:
     """The answer, then its sources: each quote once, in the numbered source list (the answer
-    written from its fields as the chat shows it, `rag.render.display`; `--json` gives the
+    written from its fields as the chat shows it, `rag.answer.render.display`; `--json` gives the
     answer object with its Markdown `answer` text)."""
-    from rag.render import display
-    from rag.ui_render import place, quoted
+    from rag.answer.render import display
+    from rag.serve.ui_render import place, quoted
 
     citations = answer["citations"]
     print(_inert(display(answer)))
@@ -118,7 +118,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         answer = engine.ask(args.question, _read_history(args.history)).to_dict()
     except QuestionError as exc:
         return _fail(str(exc))
-    from rag.documents import add_source_spans  # HTML citations: offsets into the raw file
+    from rag.ingest.documents import add_source_spans  # HTML citations: offsets into the raw file
 
     add_source_spans(answer["citations"], engine.index.document_text)
     if args.json:
@@ -148,7 +148,7 @@ def _ask_batch(engine, path: str) -> int:
             if not isinstance(item, dict):
                 raise ValueError("line is not a JSON object")
             out = engine.ask(item.get("question"), item.get("history"), item.get("id")).to_dict()
-            from rag.documents import add_source_spans
+            from rag.ingest.documents import add_source_spans
 
             add_source_spans(out["citations"], engine.index.document_text)
         except (ValueError, QuestionError) as exc:
@@ -175,7 +175,7 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
 
 def _print_document_text(engine, records, doc: str, as_json: bool) -> int:
     """The text a document's citation offsets index (extracted for HTML, PDF, DOCX, EML)."""
-    from rag.documents import display_source
+    from rag.ingest.documents import display_source
 
     by_source = {r.source: r for r in records}
     record = next((r for r in records if r.doc_id == doc), None) or by_source.get(doc) or \
@@ -222,7 +222,7 @@ def cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.bench import command
+    from rag.tools.bench import command
 
     try:
         sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
@@ -285,7 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["md", "docx"], help="the --out format, when its "
                    "extension does not say")
     p.set_defaults(func=cmd_brief)
-    from rag.evaluate import command as eval_command
+    from rag.tools.evaluate import command as eval_command
 
     eval_command.add_parser(sub)
     p = sub.add_parser("train-reader",
@@ -326,9 +326,9 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings().with_index(getattr(args, "index", None))
     except ConfigError as exc:
         return _fail(str(exc))
-    from rag.embeddings import ModelError
+    from rag.embed.model import ModelError
+    from rag.ingest.store import IndexError_
     from rag.reader.model import ReaderError
-    from rag.store import IndexError_
 
     try:
         return args.func(args, settings)

@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 
 from rag.rules import RULES
 
-BACKENDS = ("onnx", "torch", "onnx-int8")  # embedding backends, see rag/embeddings.py
+BACKENDS = ("onnx", "torch", "onnx-int8")  # embedding backends, see rag/embed/model.py
 
 # Data the tooling reads, by default (issue 16): the one place these paths are written. The CLI
 # uses them as the defaults of `eval --squad / --squad-val`, `train-reader --data` and
@@ -38,7 +38,7 @@ class Settings:
     docs_dir: Path = Path("docs")
     index_dir: Path = Path(".sitrep/index")
     model_path: str = ""  # empty: the packaged all-MiniLM-L6-v2
-    backend: str = "onnx"  # embedding backend: onnx, torch or onnx-int8 (rag/embeddings.py)
+    backend: str = "onnx"  # embedding backend: onnx, torch or onnx-int8 (rag/embed/model.py)
     chroma_url: str = ""  # empty: embedded Chroma under index_dir
     collection: str = "sitrep"
     host: str = "127.0.0.1"
@@ -57,7 +57,7 @@ class Settings:
     # Answer rules switched off (names in rag/rules.py): for `python -m rag eval --ablation`
     # and for trying a deployment without one.
     rules_off: frozenset[str] = frozenset()
-    # HTTP API and widget (see rag/api.py, rag/access.py).
+    # HTTP API and widget (see rag/serve/api.py, rag/serve/access.py).
     cors_origins: tuple[str, ...] = ()  # origins allowed to embed the widget / call the API
     api_tokens: dict[str, frozenset[str]] = field(default_factory=dict)  # token → groups
     basic_auth: dict[str, frozenset[str]] = field(default_factory=dict)  # "user:pw" → groups

@@ -3,26 +3,27 @@
 Standard library only, so any stage (and any tool or test) can import them without pulling in a
 model, the index or a web framework. What flows where:
 
-- **question** (`rag.question.analyse`) → `QuestionInfo`: the resolved question, its `QType`
+- **question** (`rag.answer.question.analyse`) → `QuestionInfo`: the resolved question, its `QType`
   and the content words the evidence must cover.
-- **candidates** (`rag.retrieve.Retriever.retrieve`, rows of `rag.sentence_table`) →
-  `Candidate`s: sentences that may answer, with the retrieval signals that ranked them.
+- **candidates** (`rag.retrieval.retrieve.Retriever.retrieve`, rows of
+  `rag.retrieval.sentence_table`) → `Candidate`s: sentences that may answer, with the retrieval
+  signals that ranked them.
 - **read candidates** (`rag.engine.Engine` with `rag.reader.model.Reader`) → the same
   `Candidate`s with the reader's probability and answer offsets filled in and their scores
   fused as the reader's `Calibration` says.
-- **composition** (`rag.answer.compose`, with `rag.spans.answer_span` giving each sentence's
+- **composition** (`rag.answer.compose`, with `rag.answer.spans.answer_span` giving each sentence's
   `Span`) → `Composition`: abstain or answer, the bottom line as `Statement`s, the cited
   `Evidence`.
 - **answer** (`rag.engine.Engine.ask`) → `Answer` with its `Citation`s: the answer object of
   the contract (`Answer.to_dict()` is what the CLI's `--json`, batch lines and the HTTP API
   return).
-- **renderers** write an `Answer` out from its fields (`rag.render`: the contract's Markdown
+- **renderers** write an `Answer` out from its fields (`rag.answer.render`: the contract's Markdown
   `answer` and `bluf`, the text shown beside a sources list in the UI and the CLI, the
-  statements the evals check; `rag/static/widget.js` builds its page from the same fields).
+  statements the evals check; `rag/serve/static/widget.js` builds its page from the same fields).
   Nothing reads fields back out of rendered text.
 
-`DocRecord` is what the index knows about one committed document (`rag.store.Index.documents`),
-read by access control, the Library, the API and the UI.
+`DocRecord` is what the index knows about one committed document
+(`rag.ingest.store.Index.documents`), read by access control, the Library, the API and the UI.
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Span:
-    """The value a sentence gives for what the question asks (`rag.spans.answer_span`).
+    """The value a sentence gives for what the question asks (`rag.answer.spans.answer_span`).
 
     E.g. `Span("around 12,000 troops", "12000", 3)`: the value as written, its normalised key
     for comparing values across sentences, and how well it fits the question (higher is
@@ -105,7 +106,7 @@ class Statement:
     """One claim of the bottom line and the citations it rests on, kept as fields until a
     renderer writes it.
 
-    Written out (`rag.render`): `lead`, the `value` in bold, `tail`, then — when `quotes` —
+    Written out (`rag.answer.render`): `lead`, the `value` in bold, `tail`, then — when `quotes` —
     the sentence of its first citation (after " — " when anything stands before it), then
     its citation markers. Beside a list of the sources the quote is left out (the source's
     card shows it) unless the statement is nothing but the quote.
@@ -191,13 +192,13 @@ class Answer:
 
     id: Any
     question: str
-    answer: str  # the whole answer in Markdown (`rag.render.markdown`)
+    answer: str  # the whole answer in Markdown (`rag.answer.render.markdown`)
     abstained: bool
     citations: list[Citation]
     timings_ms: dict[str, float]
     resolved_question: str = ""
     conflict: bool = False
-    bluf: str = ""  # the bottom line in Markdown (`rag.render.bluf` of `bottom_line`)
+    bluf: str = ""  # the bottom line in Markdown (`rag.answer.render.bluf` of `bottom_line`)
     bottom_line: tuple[Statement, ...] = ()  # the bottom line as fields
     confidence: str = ""  # ICD 203-style line in words; empty when abstained
     # The bottom line's value as it stands in citation `n`: {"text", "n", "start", "end"} with

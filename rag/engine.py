@@ -15,14 +15,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from rag import nlp, render, tradecraft
-from rag.answer import compose
+from rag import nlp, tradecraft
+from rag.answer import render
+from rag.answer.compose import compose
+from rag.answer.question import analyse, resolve_followup
 from rag.config import Settings
 from rag.contracts import Answer, Calibration, Candidate, Citation, Composition
-from rag.question import analyse, resolve_followup
+from rag.ingest.store import Index
 from rag.reader.model import Reader
-from rag.retrieve import Retriever
-from rag.store import Index
+from rag.retrieval.retrieve import Retriever
 from rag.text import words
 
 WARM_SENTENCES = 200  # warm_up analyses an index this small whole (~2-3 s at most)

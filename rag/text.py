@@ -26,9 +26,9 @@ _SPELLED = re.compile(
     r"(?:-(one|" + "|".join(_UNITS) + r"))?(?:\s+(hundred|thousand|million|billion))?(?![\w-])",
     re.I)
 
-# A year: four digits from 1500 to 2099 (bare earlier ones are more often counts; rag/spans.py
-# takes them as dates after a preposition, "a grant of 1147"). A pattern rather than a compiled
-# regex, so that larger patterns can embed it.
+# A year: four digits from 1500 to 2099 (bare earlier ones are more often counts;
+# rag/answer/spans.py takes them as dates after a preposition, "a grant of 1147"). A pattern
+# rather than a compiled regex, so that larger patterns can embed it.
 YEAR = r"1[5-9]\d\d|20\d\d"
 # A count in words, no figure: "thousands", "tens of thousands", "several thousand". Longer
 # alternatives first, so "hundreds of thousands" is one count, not "hundreds".

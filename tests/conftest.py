@@ -10,7 +10,7 @@ import pytest
 import rag  # noqa: F401  (offline environment first)
 from rag.config import Settings, load_settings
 from rag.engine import Engine
-from rag.store import Index
+from rag.ingest.store import Index
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"

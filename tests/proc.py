@@ -1,9 +1,9 @@
 """Helpers for the reliability tests: run the real CLI, pause or kill it, inspect an index.
 
 `cli(args, cwd)` runs `python -m rag ...` to completion. `PausedIngest` starts an ingest that
-stops at a named point (the `SITREP_PAUSE_AT` hook in rag/ingest.py) so a test can kill -9 it
-there or let it go on. `index_state(index)` and `assert_consistent(index)` describe and check
-what an index holds.
+stops at a named point (the `SITREP_PAUSE_AT` hook in rag/ingest/pipeline.py) so a test can
+kill -9 it there or let it go on. `index_state(index)` and `assert_consistent(index)` describe
+and check what an index holds.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.ingest import PAUSE_ENV
-from rag.store import Index
+from rag.ingest.pipeline import PAUSE_ENV
+from rag.ingest.store import Index
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT_S = 600  # generous: the test machines are shared and often busy

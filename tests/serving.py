@@ -28,7 +28,7 @@ import uvicorn
 import rag  # noqa: F401  (offline environment first)
 from rag.config import Settings, load_settings
 from rag.engine import Engine
-from rag.store import Index
+from rag.ingest.store import Index
 
 ROOT = Path(__file__).resolve().parent.parent
 LOOPBACK = "127.0.0.1"

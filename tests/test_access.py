@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 import app as sitrep_app
-from rag.access import ANONYMOUS, Caller, authenticate, document_groups
 from rag.config import ConfigError, load_settings
+from rag.serve.access import ANONYMOUS, Caller, authenticate, document_groups
 from tests.serving import (
     INTEL_TOKEN,
     OPS_ONLY,

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 
 from rag import nlp
-from rag.answer import compose, unanswered_because
+from rag.answer.compose import compose, unanswered_because
+from rag.answer.question import analyse, counted_word, question_type, resolve_followup
+from rag.answer.render import line
+from rag.answer.spans import answer_span
 from rag.config import ConfigError, load_settings
 from rag.contracts import Calibration, Candidate, Composition, QType, QuestionInfo, Span, Statement
-from rag.question import analyse, counted_word, question_type, resolve_followup
-from rag.render import line
 from rag.rules import RULES
-from rag.spans import answer_span
 from tests.conftest import DOCS
 
 
@@ -236,7 +236,7 @@ def test_a_rule_switched_off_no_longer_decides():
 
 
 def test_every_named_rule_is_one_the_answerer_can_switch_off():
-    source = (Path(__file__).resolve().parent.parent / "rag" / "answer.py").read_text()
+    source = (Path(__file__).resolve().parent.parent / "rag" / "answer" / "compose.py").read_text()
     for name in RULES:
         assert f'on("{name}")' in source or f'"{name}" not in off' in source, name
 
@@ -298,7 +298,7 @@ def test_with_the_reader_a_figure_also_cites_what_it_rates_highly():
     ("cnidarians", "person", True),  # names are not checked: answers are often lower case
 ])
 def test_a_value_can_be_of_the_asked_type_or_not(value: str, qtype: str, fits: bool):
-    from rag.spans import can_be_type
+    from rag.answer.spans import can_be_type
 
     assert can_be_type(value, qtype) is fits
 
@@ -358,7 +358,7 @@ def test_words_fold_accents_and_ligatures_only():
 
 
 def test_this_year_and_last_year_count_from_the_document_date():
-    from rag.answer import relative_years
+    from rag.answer.compose import relative_years
 
     text = "There were 1,310 wildfires this year, against 980 last year."
     assert relative_years(text, "2023-10-09") == ["2022", "2023"]

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from schemathesis import checks as sc
 
 import app as sitrep_app
-from rag.api import attachment
+from rag.serve.api import attachment
 from tests.serving import (
     BASIC_PASSWORD,
     BASIC_USER,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.store import Index
+from rag.ingest.store import Index
 
 from .conftest import DOCS, make_settings
 from .proc import Site, cli, index_state
@@ -170,7 +170,7 @@ def test_ingest_from_another_working_directory_loses_nothing(tmp_path: Path, mon
 
 
 def test_utf8_bom_is_not_part_of_a_sentence_or_the_front_matter(tmp_path: Path):
-    from rag.documents import load_document
+    from rag.ingest.documents import load_document
 
     path = tmp_path / "windows.md"
     path.write_bytes("\ufeff---\ntitle: Saved on Windows\n---\nThe convoy left at dawn.\n"

@@ -22,7 +22,7 @@ import pytest
 from rag.brief import ONE_PAGE_WORDS, Brief, brief
 from rag.brief.export import render, to_docx
 from rag.engine import Engine
-from rag.store import Index
+from rag.ingest.store import Index
 
 from .conftest import DOCS, ROOT, make_settings
 from .serving import Server

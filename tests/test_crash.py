@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from rag.documents import load_document
 from rag.engine import Engine
-from rag.store import Index
+from rag.ingest.documents import load_document
+from rag.ingest.store import Index
 
 from .conftest import DOCS, ROOT, make_settings
 from .proc import PausedIngest, Site, assert_consistent, cli, index_state

@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 import app as sitrep_app
-from rag.doc_metadata import FILE_NAME, MetadataEdits, MetadataError, clean_edit
 from rag.engine import Engine
-from rag.store import Index
+from rag.ingest.doc_metadata import FILE_NAME, MetadataEdits, MetadataError, clean_edit
+from rag.ingest.store import Index
 
 from .conftest import make_settings
 from .serving import Server

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.documents import DocumentError, load_document
+from rag.ingest.documents import DocumentError, load_document
 
 from .conftest import DOCS
 

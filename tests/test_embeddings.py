@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from rag.config import ConfigError, load_settings
-from rag.embeddings import BATCH_CHARS, Embedder
+from rag.embed.model import BATCH_CHARS, Embedder
 from rag.engine import Engine
-from rag.store import Index, IndexError_
+from rag.ingest.store import Index, IndexError_
 from tests.conftest import make_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,7 +102,7 @@ def test_a_process_serving_with_onnx_never_imports_torch(docs_copy, tmp_path):
 import json, sys
 from rag.config import load_settings
 from rag.engine import Engine
-from rag.store import Index
+from rag.ingest.store import Index
 settings = load_settings().with_index({str(tmp_path / "index")!r})
 index = Index(settings)
 index.ingest([{str(docs_copy)!r}])

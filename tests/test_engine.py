@@ -80,7 +80,7 @@ def test_control_characters_are_stripped(engine: Engine):
 
 
 def test_langchain_retriever_returns_sentences_with_offsets(engine: Engine):
-    from rag.retrieve import SitrepRetriever
+    from rag.retrieval.retrieve import SitrepRetriever
 
     docs = SitrepRetriever(retriever=engine.retriever, k=3).invoke("China's concern")
     assert len(docs) == 3 and "China" in docs[0].page_content

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.documents import DocumentError, add_source_spans, load_document
-from rag.formats import raw_span
+from rag.ingest.documents import DocumentError, add_source_spans, load_document
+from rag.ingest.formats import raw_span
 
 from .conftest import make_settings
 
@@ -227,7 +227,7 @@ INTEL = "formats-intel-" + "y5" * 10
 def ingested(tmp_path_factory):
     """A private index of the three fixtures plus one restricted Markdown note."""
     from rag.engine import Engine
-    from rag.store import Index
+    from rag.ingest.store import Index
 
     base = tmp_path_factory.mktemp("formats")
     docs = base / "docs"
@@ -280,7 +280,7 @@ def test_text_route_serves_what_offsets_index_to_callers_who_may_see_it(ingested
 
     from fastapi.testclient import TestClient
 
-    from rag.api import build_api
+    from rag.serve.api import build_api
 
     engine, paths, secret = ingested
     settings = replace(engine.settings, api_tokens={TOKEN: frozenset(), INTEL:

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.retrieve import Retriever
-from rag.store import Index, IndexBusy
+from rag.ingest.store import Index, IndexBusy
+from rag.retrieval.retrieve import Retriever
 
 from .conftest import DOCS
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from rag.engine import Engine
-from rag.store import Index
+from rag.ingest.store import Index
 
 from .conftest import make_settings
 

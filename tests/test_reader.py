@@ -116,9 +116,9 @@ def test_shipped_card_figures_reproduce_on_200_validation_questions(tmp_path):
     from dataclasses import replace
 
     from rag.config import load_settings
-    from rag.evaluate.squad import squad_records, val_corpus
-    from rag.evaluate.suite import open_engine
     from rag.reader.calibrate import read_questions
+    from rag.tools.evaluate.squad import squad_records, val_corpus
+    from rag.tools.evaluate.suite import open_engine
 
     card = json.loads((MODEL_DIR / "card.json").read_text())
     expected = card["validation_slice200"]

@@ -1,13 +1,14 @@
-"""The answer written out from its fields (`rag.render`), and the chat's and clipboard's use of it.
+"""The answer written out from its fields (`rag.answer.render`), and the chat's and clipboard's
+use of it.
 
 Pure functions on hand-made answer objects (the `Answer.to_dict()` shape): no index, no model.
 """
 
 from __future__ import annotations
 
-from rag import render
+from rag.answer import render
 from rag.contracts import Answer, Citation, Statement
-from rag.ui_render import chat_answer, copy_text
+from rag.serve.ui_render import chat_answer, copy_text
 
 SAID = "Houthi forces have struck nine merchant ships."
 WRAPPED = "The task force will add four frigates by the end\nof March."

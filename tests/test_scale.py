@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from rag.engine import Engine
-from rag.store import Index
+from rag.ingest.store import Index
 
 pytestmark = pytest.mark.integration
 

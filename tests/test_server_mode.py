@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from rag.bench import free_port, wait_http
 from rag.engine import Engine
-from rag.store import Index
+from rag.ingest.store import Index
+from rag.tools.bench import free_port, wait_http
 
 from .conftest import ROOT, make_settings
 

@@ -1,11 +1,11 @@
-"""Example questions from the library (`rag.suggest`): the patterns and the choice on hand-tagged
-sentences (no model), then on the shipped corpus with the real engine as the judge."""
+"""Example questions from the library (`rag.serve.suggest`): the patterns and the choice on
+hand-tagged sentences (no model), then on the shipped corpus with the real engine as the judge."""
 
 from __future__ import annotations
 
 import pytest
 
-from rag.suggest import (
+from rag.serve.suggest import (
     EMPTY_LIBRARY,
     Suggester,
     Suggestion,

@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag import table_store
 from rag.engine import Engine
-from rag.sentence_table import SentenceTable
-from rag.store import Index
+from rag.ingest.store import Index
+from rag.retrieval import table_store
+from rag.retrieval.sentence_table import SentenceTable
 from tests.conftest import ROOT, make_settings
 
 pytestmark = pytest.mark.integration
@@ -57,7 +57,7 @@ def test_a_new_process_starts_from_the_snapshot_without_reading_chroma(index: In
 import json
 from rag.config import load_settings
 from rag.engine import Engine
-from rag.sentence_table import SentenceTable
+from rag.retrieval.sentence_table import SentenceTable
 
 def refuse(*args, **kwargs):
     raise AssertionError("the table was rebuilt from Chroma")

@@ -9,6 +9,7 @@ import pytest
 
 from rag.contracts import DocRecord
 from rag.engine import Engine
+from rag.serve.ui_render import LIBRARY_HEADERS, grade_of, library_rows
 from rag.tradecraft import (
     Cited,
     claim_type,
@@ -18,7 +19,6 @@ from rag.tradecraft import (
     hedges,
     source_fields,
 )
-from rag.ui_render import LIBRARY_HEADERS, grade_of, library_rows
 
 # Sentences written for this test, not taken from evals/data/claim_labels.jsonl (the rules
 # were written with that set in view; these check they generalise).

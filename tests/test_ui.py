@@ -17,9 +17,9 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from rag.library import REMOVED_DIR, UPLOADS_DIR, add_files
-from rag.store import Index
-from rag.ui_render import document_html, escape, sources_html, tidy_quotes
+from rag.ingest.store import Index
+from rag.serve.library import REMOVED_DIR, UPLOADS_DIR, add_files
+from rag.serve.ui_render import document_html, escape, sources_html, tidy_quotes
 
 from .conftest import ROOT, make_settings
 from .serving import serve_library
@@ -593,7 +593,7 @@ def test_unusable_upload_is_taken_back_out(tmp_path: Path) -> None:
 
 def test_restored_conversation_is_checked() -> None:
     """The saved conversation comes back from the browser: malformed parts are dropped."""
-    from rag.ui import Conversation
+    from rag.serve.ui import Conversation
 
     answer = {"answer": "About 12,000 [1]", "citations": [
         {"n": 1, "doc_id": "d", "start": 0, "end": 5, "sentence": "12,000"}],
@@ -604,7 +604,7 @@ def test_restored_conversation_is_checked() -> None:
     assert Conversation.from_json(convo.to_json()).answers == {1: answer}
     forged = convo.to_json().replace('"start": 0', '"start": "<script>"')
     assert Conversation.from_json(forged).answers == {}
-    # The answer is written from its fields (rag.render): a forged or missing bottom line is
+    # The answer is written from its fields (rag.answer.render): a forged or missing bottom line is
     # dropped with the rest of the answer.
     forged = convo.to_json().replace('"cites": [1]', '"cites": ["<script>"]')
     assert Conversation.from_json(forged).answers == {}

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from rag.doc_metadata import FILE_NAME
+from rag.ingest.doc_metadata import FILE_NAME
 
 from .conftest import ROOT
 from .serving import serve_library

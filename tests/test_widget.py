@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 import app as sitrep_app
-from rag.api import WIDGET
+from rag.serve.api import WIDGET
 from tests.serving import (
     OPS_TOKEN,
     ROOT,

@@ -4,7 +4,7 @@ A brief never reads every embedding of the store (it can hold 100k chunks): it t
 `MAX_DOCS` documents (spread evenly over the library when there are more) and at most
 `SENTENCE_BUDGET` sentences among them — each document's lead, then sentences spread evenly
 through the rest — and reads only those sentences' vectors, through the engine's store in
-pages (`rag.store.Index.pages`), never from Chroma directly.
+pages (`rag.ingest.store.Index.pages`), never from Chroma directly.
 
 Salience: a sentence's cosine similarity to its own document's centroid (so one long document
 does not drown the others), times its topic relevance, plus a bonus for a document's lead
@@ -25,7 +25,7 @@ from rag import tradecraft
 from rag.tuning import FAR_EVIDENCE
 
 if TYPE_CHECKING:
-    from rag.sentence_table import SentenceTable
+    from rag.retrieval.sentence_table import SentenceTable
 
 MAX_DOCS = 200  # documents a brief reads at most (spread evenly over the library)
 SENTENCE_BUDGET = 3000  # sentences whose vectors a brief reads at most

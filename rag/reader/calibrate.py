@@ -16,9 +16,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from rag.contracts import Calibration
-from rag.evaluate.data import Record
-from rag.evaluate.judge import squash
 from rag.reader.model import Reader
+from rag.tools.evaluate.data import Record
+from rag.tools.evaluate.judge import squash
 from rag.tuning import ANSWER
 
 WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)

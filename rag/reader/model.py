@@ -76,7 +76,7 @@ class Reader:
     @classmethod
     def load(cls, folder: str | Path = "", tokenizer_folder: str = "") -> Reader:
         """Open the reader in `folder` (default: the shipped one), int8 when it is there."""
-        from rag.embeddings import default_model_path
+        from rag.embed.model import default_model_path
 
         folder = Path(folder) if folder else MODEL_DIR
         model = next((folder / n for n in ("reader-int8.onnx", "reader.onnx")

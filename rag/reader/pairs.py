@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.documents import split_sentences
+from rag.ingest.documents import split_sentences
 
 RRF_K = 60  # the usual reciprocal-rank-fusion constant (Cormack et al. 2009)
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.onnx_export import quantise
+from rag.embed.onnx_export import quantise
 from rag.reader.encode import encode_pair_list, load_tokenizer
 from rag.reader.pairs import Pair
 
@@ -110,7 +110,7 @@ def train(config: TrainConfig, log=_say) -> dict:
     """Train, export and evaluate; returns the card's figures. See the module docstring."""
     import torch
 
-    from rag.embeddings import default_model_path, get_embedder
+    from rag.embed.model import default_model_path, get_embedder
     from rag.reader import pairs as mining
 
     random.seed(config.seed)
@@ -299,11 +299,11 @@ def finish(config: TrainConfig, stats: dict, command: str, log=_say) -> dict:
     from dataclasses import asdict, replace
 
     from rag.config import load_settings
-    from rag.embeddings import default_model_path
-    from rag.evaluate.squad import evenly_spaced, squad_records, val_corpus
-    from rag.evaluate.suite import open_engine
+    from rag.embed.model import default_model_path
     from rag.reader.calibrate import choose, figures, read_questions, top_k
     from rag.reader.model import Reader
+    from rag.tools.evaluate.squad import evenly_spaced, squad_records, val_corpus
+    from rag.tools.evaluate.suite import open_engine
 
     records = squad_records(config.data / "val.jsonl", config.val_limit)
     int8, fp32 = config.out / "reader-int8.onnx", config.out / "reader.onnx"

@@ -18,7 +18,7 @@ from fastapi import FastAPI
 
 from rag.config import Settings, load_settings
 from rag.engine import Engine
-from rag.ingest.store import IndexError_
+from rag.ingest.store import StoreError
 from rag.serve.api import build_api
 from rag.serve.library import reconcile
 from rag.serve.ui import build_ui, mount_options
@@ -38,7 +38,7 @@ def reconcile_library(engine: Engine, settings: Settings) -> None:
     by a crash, files added while the app was down); say on stderr what changed."""
     try:
         report = reconcile(engine.index, settings.docs_dir)
-    except IndexError_ as exc:  # e.g. another process is writing: it will be consistent
+    except StoreError as exc:  # e.g. another process is writing: it will be consistent
         print(f"sitrep: library not reconciled at start: {exc}", file=sys.stderr)
         return
     for line in report.lines():

@@ -327,12 +327,12 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         return _fail(str(exc))
     from rag.embed.model import ModelError
-    from rag.ingest.store import IndexError_
+    from rag.ingest.store import StoreError
     from rag.reader.model import ReaderError
 
     try:
         return args.func(args, settings)
-    except (IndexError_, ModelError, ReaderError) as exc:
+    except (StoreError, ModelError, ReaderError) as exc:
         return _fail(str(exc))
 
 

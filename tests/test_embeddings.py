@@ -16,7 +16,7 @@ import pytest
 from rag.config import ConfigError, load_settings
 from rag.embed.model import BATCH_CHARS, Embedder
 from rag.engine import Engine
-from rag.ingest.store import Index, IndexError_
+from rag.ingest.store import Index, StoreError
 from tests.conftest import make_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,7 +68,7 @@ def test_int8_index_answers_and_refuses_another_backend(onnx_cache, docs_copy, t
     assert index.ingest([docs_copy]).added
     answer = Engine(settings, index).ask("how many troops?")
     assert not answer.abstained and "12,000" in answer.bluf
-    with pytest.raises(IndexError_, match="SITREP_BACKEND=onnx-int8"):
+    with pytest.raises(StoreError, match="SITREP_BACKEND=onnx-int8"):
         Index(make_settings(tmp_path / "index", backend="torch"))
 
 

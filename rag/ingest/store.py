@@ -54,11 +54,11 @@ RETIRE_S = 120.0
 ALL_FIELDS = ("documents", "metadatas", "embeddings")
 
 
-class IndexError_(RuntimeError):
+class StoreError(RuntimeError):
     """The index cannot be opened or written; the message says what to do."""
 
 
-class IndexBusy(IndexError_):
+class IndexBusy(StoreError):
     """Another process is writing to this embedded index."""
 
 
@@ -109,14 +109,14 @@ class Index:
 
             url = urlparse(settings.chroma_url)
             if not url.hostname:
-                raise IndexError_(f"the Chroma server URL {settings.chroma_url!r} names no host")
+                raise StoreError(f"the Chroma server URL {settings.chroma_url!r} names no host")
             try:
                 self.client = chromadb.HttpClient(
                     host=url.hostname, port=url.port or (443 if url.scheme == "https" else 80),
                     ssl=url.scheme == "https", settings=chroma_settings)
                 self.client.heartbeat()
             except Exception as exc:  # the client raises several unrelated types
-                raise IndexError_(
+                raise StoreError(
                     f"cannot reach the Chroma server at {settings.chroma_url} ({exc}); "
                     "start it with `chroma run --path DIR --port N`") from None
         else:
@@ -178,7 +178,7 @@ class Index:
         if vector_space(built) != vector_space(self.embedder.backend):
             where = (f"collection {self.settings.collection!r} on {self.settings.chroma_url}"
                      if self.settings.chroma_url else str(self.settings.index_dir))
-            raise IndexError_(
+            raise StoreError(
                 f"the index at {where} was embedded with the {built} backend, whose vectors "
                 f"differ from {self.embedder.backend}'s; set SITREP_BACKEND={built}, or ingest "
                 f"into a new index (another SITREP_INDEX or SITREP_COLLECTION) to use "

@@ -34,7 +34,7 @@ from rag.config import Settings
 from rag.contracts import DocRecord
 from rag.engine import Engine, QuestionError
 from rag.ingest.documents import SUPPORTED_SUFFIXES
-from rag.ingest.store import IndexError_
+from rag.ingest.store import StoreError
 from rag.serve.access import Caller, DocumentAccess, caller_from_headers, can_see
 from rag.serve.guard import removal_allowed
 from rag.serve.library import AddReport, LibraryError, add_files, remove_document, upload_folder
@@ -446,7 +446,7 @@ def _adder(space: Workspace, blocks: gr.Blocks, refresh: Refresh) -> Callable[..
                 else:
                     yield (*refresh(request),
                            _status(step.added, step.unchanged, step.errors), None)
-        except IndexError_ as exc:
+        except StoreError as exc:
             yield *refresh(request), _status(errors=[str(exc)]), None
 
     return add
@@ -478,7 +478,7 @@ def _remover(space: Workspace,
                     hide)
         try:
             record = remove_document(space.engine.index, space.settings.docs_dir, doc_id)
-        except (LibraryError, IndexError_) as exc:
+        except (LibraryError, StoreError) as exc:
             return *refresh(request), _status(errors=[str(exc)]), hide
         return (*refresh(request),
                 f"Removed **{escape(record.title)}** ({escape(record.source)}).", hide)

@@ -1,5 +1,6 @@
-"""README screenshots taken by the browser tests, of the element they are about, with no line
-cut in half at the edge of a scrolling pane (only when SITREP_UPDATE_SCREENSHOTS=1)."""
+"""README screenshots taken by the browser tests, of the element they are about, with no line,
+card or highlight cut in half at the edge of a scrolling pane (only when
+SITREP_UPDATE_SCREENSHOTS=1)."""
 
 from __future__ import annotations
 
@@ -12,31 +13,50 @@ from .conftest import ROOT
 
 SCREENSHOTS = ROOT / "tests" / "screenshots"
 
-# For a scrolling pane: scroll back so that the line its top edge cuts starts at that edge,
-# then shorten the pane to end above the line its bottom edge cuts. Lines are the boxes of its
-# text, so headings, list items and marks count as lines too.
+# For a scrolling pane: scroll back so that the unit its top edge cuts starts at that edge,
+# then shorten the pane to end above the unit its bottom edge cuts. Units are the boxes of its
+# text (so headings, list items and marks count as lines too) and of the elements drawn as
+# boxes (a border, a background or a shadow: cards, highlights), so that no card is cut and
+# no sliver of a highlight shows at an edge. A box too tall to show whole (half the pane or
+# more) is left to its lines.
 _WHOLE_LINES = """pane => {
-  const lines = () => {
+  const drawn = el => {
+    const s = getComputedStyle(el);
+    const border = ['Top', 'Right', 'Bottom', 'Left'].some(side =>
+      s['border' + side + 'Style'] !== 'none' && parseFloat(s['border' + side + 'Width']) > 0);
+    const background = !/rgba\\(.*,\\s*0\\)$|transparent/.test(s.backgroundColor);
+    return border || background || s.boxShadow !== 'none' || parseFloat(s.outlineWidth) > 0
+      && s.outlineStyle !== 'none';
+  };
+  const units = () => {
     const boxes = [];
     const walker = document.createTreeWalker(pane, NodeFilter.SHOW_TEXT);
     while (walker.nextNode()) {
       if (!walker.currentNode.textContent.trim()) continue;
       const range = document.createRange();
       range.selectNodeContents(walker.currentNode);
-      for (const b of range.getClientRects()) if (b.height > 0) boxes.push(b);
+      for (const b of range.getClientRects())
+        if (b.height > 0) boxes.push({top: b.top, bottom: b.bottom, room: 2});
+    }
+    for (const el of pane.querySelectorAll('*')) {
+      if (!drawn(el)) continue;
+      for (const b of el.getClientRects())
+        if (b.height > 0 && b.height < pane.clientHeight / 2)
+          boxes.push({top: b.top, bottom: b.bottom, room: 0});
     }
     return boxes;
   };
   if (pane.scrollHeight <= pane.clientHeight + 1) return;
   let box = pane.getBoundingClientRect();
   const top = box.top + pane.clientTop;
-  const cutTop = lines().filter(b => b.top < top - 0.5 && b.bottom > top + 0.5);
+  const cutTop = units().filter(b => b.top < top - 0.5 && b.bottom > top + 0.5);
   if (cutTop.length) pane.scrollTop += Math.min(...cutTop.map(b => b.top)) - top;
   box = pane.getBoundingClientRect();
   const start = box.top + pane.clientTop, bottom = start + pane.clientHeight;
-  const cutBottom = lines().filter(b => b.top < bottom - 0.5 && b.bottom > bottom + 0.5);
+  const cutBottom = units().filter(b => b.top < bottom - 0.5 && b.bottom > bottom + 0.5);
   if (cutBottom.length) {
-    const height = Math.min(...cutBottom.map(b => b.top)) - start + 2;
+    // a line may keep 2px below it for its descenders; a drawn box not a pixel
+    const height = Math.min(...cutBottom.map(b => b.top + b.room)) - start;
     pane.style.height = pane.style.maxHeight = pane.style.minHeight = height + "px";
     pane.style.flex = "none";
   }

@@ -96,7 +96,7 @@ def _parse(scope: Scope) -> dict[int, tuple[Sentence, Doc]]:
 def _terms(scope: Scope, parsed: dict[int, tuple[Sentence, Doc]]) -> dict[str, Terms]:
     """doc id → what its parsed sentences and its title name and talk about (a title counts
     twice; a title made from the file name, and the document's publisher and author, not at
-    all)."""
+    all), and what its lead says: title, section headings and first sentence."""
     terms: dict[str, Terms] = {}
     excluded: dict[str, set[str]] = {}
     for s, doc in parsed.values():
@@ -106,10 +106,19 @@ def _terms(scope: Scope, parsed: dict[int, tuple[Sentence, Doc]]) -> dict[str, T
                                   for k in ("source", "author")} - {""}
             terms[s.doc_id] = Terms()
         terms[s.doc_id].add(doc, excluded[s.doc_id])
-    titled = [(d, scope.title(d)) for d in terms]
-    titled = [(d, t) for d, t in titled if not _file_title(t, scope.source(d))]
-    for (d, _), doc in zip(titled, nlp.parser().pipe(t for _, t in titled)):
-        terms[d].add(doc, excluded[d], weight=2)
+    leads: list[tuple[str, str, int, int]] = []  # (doc id, text, weight, lead: 2 = title)
+    for d in terms:
+        title = scope.title(d)
+        if not _file_title(title, scope.source(d)):
+            leads.append((d, title, 2, 2))
+        own = [s for s in scope.sentences if s.doc_id == d]
+        for section in dict.fromkeys(str(s.meta.get("section") or "") for s in own):
+            if section and section != title:
+                leads.append((d, section, 1, 1))
+        first = min(own, key=lambda s: s.meta.get("idx", 0))
+        leads.append((d, first.text, 0 if first.row in parsed else 1, 1))
+    for (d, _, weight, lead), doc in zip(leads, nlp.parser().pipe(t for _, t, _, _ in leads)):
+        terms[d].add(doc, excluded[d], weight=weight, lead=lead)
     return terms
 
 

@@ -11,7 +11,6 @@ city pair on average.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -24,9 +23,6 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
 
 SAME_TOPIC = 0.6
-_PLACES = {"GPE", "LOC", "FAC", "EVENT", "ORG"}  # what a topic's label may be named after
-_REGIONS = {"GPE", "LOC"}  # two of these named together make a relation ("Russia–North Korea")
-_INVERTED = {"on", "against"}  # "attacks on shipping" → "shipping attacks"
 
 
 def group_documents(centroids: dict[str, np.ndarray], order: list[str]) -> list[list[str]]:
@@ -58,56 +54,103 @@ def group_documents(centroids: dict[str, np.ndarray], order: list[str]) -> list[
 
 @dataclass
 class Terms:
-    """What one document's analysed sentences (and its title) name and talk about."""
+    """What one document's analysed sentences (and its title) talk about: the noun phrases
+    they contain, each exactly as it stands in the text (contiguous, in source order), and
+    which of them its lead (title, headings, first sentence) holds."""
 
-    names: Counter = field(default_factory=Counter)  # place/organisation → mentions
-    kinds: dict[str, str] = field(default_factory=dict)  # name → its entity label
-    pairs: Counter = field(default_factory=Counter)  # (name, name) in one sentence, in order
-    nouns: Counter = field(default_factory=Counter)  # common noun stem → mentions
-    phrases: Counter = field(default_factory=Counter)  # stems of a noun phrase → mentions
+    words: Counter = field(default_factory=Counter)  # stem of a phrase word → mentions
+    phrases: Counter = field(default_factory=Counter)  # stems of a phrase, in order → mentions
     surface: dict[tuple[str, ...], Counter] = field(default_factory=dict)  # stems → wordings
+    lead: Counter = field(default_factory=Counter)  # phrase → 2 in the title, 1 in the lead
+    people: Counter = field(default_factory=Counter)  # phrase → mentions tagged as a person
 
-    def add(self, doc: Doc, excluded: set[str], weight: int = 1) -> None:
-        """Count one parsed sentence. `excluded`: names never to count (the document's own
-        publisher and author, lower-cased: a byline names them, the topic does not)."""
-        in_names = {t.i for e in doc.ents for t in e}
-        found: list[str] = []
-        for e in doc.ents:
-            name = _strip_the(e.text.strip())
-            if e.label_ not in _PLACES or not name[:1].isupper() or name.lower() in excluded \
-                    or any(ch.isdigit() for ch in name):
-                continue
-            self.names[name] += weight
-            self.kinds.setdefault(name, e.label_)
-            if name not in found:
-                found.append(name)
-        for a, b in zip(found, found[1:]):
-            self.pairs[(a, b)] += weight
-        for token in doc:
-            if not _noun(token, in_names):
-                continue
-            self.nouns[stem(token.lower_)] += weight
-            if token.dep_ == "compound":
-                continue
-            self._phrase((token,), weight)
-            for child in token.children:
-                if child.dep_ == "compound" and _noun(child, in_names):
-                    self._phrase((child, token), weight)
-                elif child.dep_ == "prep" and child.lower_ in _INVERTED:
-                    objects = [o for o in child.children if o.dep_ == "pobj"]
-                    if objects and _noun(objects[0], in_names):
-                        self._phrase((objects[0], token), weight)
-
-    def _phrase(self, tokens: tuple[Token, ...], weight: int) -> None:
-        key = tuple(stem(t.lower_) for t in tokens)
-        self.phrases[key] += weight
-        self.surface.setdefault(key, Counter())[" ".join(t.lower_ for t in tokens)] += weight
+    def add(self, doc: Doc, excluded: set[str], weight: int = 1, lead: int = 0) -> None:
+        """Count one parsed sentence `weight` times (0: only note its phrases as the lead's);
+        `lead`: 2 for the document's title, 1 for the rest of its lead (headings, first
+        sentence), 0 for a sentence of its body.
+        `excluded`: names never to count (the document's own publisher and author,
+        lower-cased: a byline names them, the topic does not)."""
+        # a person's name has two words ("Elena Varga"): the tagger often takes a lone
+        # unfamiliar place name ("Velmar") for a person
+        people = {t.i for e in doc.ents if e.label_ == "PERSON" and len(e) > 1 for t in e}
+        for run in _runs(doc, excluded):
+            for token in run:
+                if token.is_alpha:
+                    self.words[stem(token.lower_)] += weight
+            for start, end in _pieces(run):
+                span = doc[run[start].i:run[end - 1].i + 1]
+                key = tuple(stem(t.lower_) for t in span if t.is_alpha)
+                if len(key) == 1 and span[0].pos_ != "PROPN" and not span[0].ent_type_:
+                    continue  # one common noun ("fire", "city") names no topic
+                if weight:
+                    self.phrases[key] += weight
+                    if any(t.i in people for t in span):
+                        self.people[key] += weight
+                    self.surface.setdefault(key, Counter())[span.text] += weight
+                self.lead[key] = max(self.lead[key], lead)
 
 
-def _noun(token: Token, in_names: set[int]) -> bool:
-    """A common noun worth naming a topic after: not part of a name, a number or a stop word."""
-    return token.pos_ == "NOUN" and token.i not in in_names and token.is_alpha \
-        and not token.is_stop and len(token) > 2
+MAX_WORDS = 5  # a topic label's words at most
+_DASHES = {"-", "–"}
+_NOT_TOPICS = {"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT"}
+
+
+def _runs(doc: Doc, excluded: set[str]) -> list[list[Token]]:
+    """The sentence's noun phrases: maximal runs of nouns and proper nouns ("Red Sea attacks",
+    "dockworkers strike"), a hyphen joining two without spaces ("Russia-North Korea
+    alliance", "Catch-Up Campaign"); never a date or number, nor a name in `excluded`."""
+    barred = {t.i for e in doc.ents if e.label_ in _NOT_TOPICS or
+              _strip_the(e.text.strip()).lower() in excluded for t in e}
+    runs: list[list[Token]] = []
+    run: list[Token] = []
+    for token in doc:
+        hyphened = bool(run) and _joined(run, len(run))
+        word = token.is_alpha and token.i not in barred and token.lower_ not in _MONTHS and (
+            hyphened or (token.pos_ in ("NOUN", "PROPN") or token.ent_type_)
+            and not token.is_stop and len(token) > 1)
+        joiner = token.text in _DASHES and bool(run) and run[-1].is_alpha \
+            and not run[-1].whitespace_ and not token.whitespace_
+        if word or joiner:
+            run.append(token)
+            continue
+        runs.append(run)
+        run = []
+    runs.append(run)
+    for run in runs:
+        while run and not run[-1].is_alpha:
+            run.pop()
+    return [r for r in runs if r]
+
+
+def _pieces(run: list[Token]) -> list[tuple[int, int]]:
+    """(start, end) of every contiguous stretch of `run` of at most `MAX_WORDS` words that
+    neither splits a name ("Sea attacks" out of "Red Sea attacks") nor starts or ends on a
+    hyphenated word ("North Korea alliance" out of "Russia-North Korea alliance"). A hyphenated
+    word counts as one."""
+    def cut(i: int) -> bool:  # may a piece begin at run[i] (or end just before it)?
+        return i in (0, len(run)) or not (run[i].ent_iob_ == "I" or _joined(run, i)
+                                          or _joined(run, i + 1))
+
+    out = []
+    for start in range(len(run)):
+        if not cut(start):
+            continue
+        for end in range(start + 1, len(run) + 1):
+            words = sum(run[i].is_alpha and not _joined(run, i) for i in range(start, end))
+            if words > MAX_WORDS:
+                break
+            if run[end - 1].is_alpha and cut(end):
+                out.append((start, end))
+    return out
+
+
+def _joined(run: list[Token], i: int) -> bool:
+    """Whether run[i] continues a hyphenated word (run[i - 1] is its hyphen)."""
+    return 0 < i <= len(run) and run[i - 1].text in _DASHES
+
+
+_MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august",
+           "september", "october", "november", "december"}
 
 
 def _strip_the(name: str) -> str:
@@ -133,66 +176,65 @@ def _distinctive(doc_ids: list[str], terms: dict[str, Terms], attr: str) -> dict
 
 
 def topic_label(doc_ids: list[str], terms: dict[str, Terms], fallback: str) -> str:
-    """A topic's section title, as an analyst writes one: the place or organisation its
-    documents name most and the library's other documents least ("Red Sea"; two regions named
-    together, as a relation: "Russia–North Korea"), then the noun phrase most distinctive of
-    its sentences ("shipping attacks", "alliance"). Drawn from the documents' sentences and
-    titles; never a date, a number, a person (a byline is one) or the document's publisher.
+    """A topic's section title, as an analyst writes one: a noun phrase exactly as it stands
+    in its documents ("Kessling Dam", "Red Sea attacks", "Russia-North Korea alliance"), never
+    words taken from different places and glued together; never a date, a number, a person (a
+    byline is one) or the document's publisher.
+
+    A phrase scores its length times its least distinctive word's score (every word must be
+    distinctive of the topic: used by its documents, not by the library's others), times the
+    share of the topic's documents that use the phrase. The label is the phrase their leads
+    hold most (a title counts twice, a heading or first sentence once: a phrase all the
+    titles share first), best scored among those;
+    then, while a longer phrase holding it keeps most of its score (Red Sea → Red Sea
+    attacks), that one. With no lead phrase, the best of all.
 
     `terms`: doc id → `Terms` for every document in the brief (the others tell which words are
-    distinctive). `fallback` (a document title) when the documents yield neither.
+    distinctive). `fallback` (a document title) when the documents yield nothing.
     """
-    names = _distinctive(doc_ids, terms, "names")
-    nouns = _distinctive(doc_ids, terms, "nouns")
-    place = _place(doc_ids, terms, names)
-    taken = set(stem(w) for w in re.findall(r"[\w'-]+", place.lower()))
+    words = _distinctive(doc_ids, terms, "words")
+    own = [terms[d] for d in doc_ids if d in terms]
     phrases: Counter = Counter()
-    for d in doc_ids:
-        if d in terms:
-            phrases.update(terms[d].phrases)
-    best: tuple[float, int, tuple[str, ...]] | None = None
-    for key, count in phrases.items():
-        if taken & set(key) or len(set(key)) < len(key):
-            continue
-        # every word of a phrase must be distinctive: two words score as two of the weaker
-        score = min(nouns.get(s, 0.0) for s in key) * len(key)
-        if score > 0 and (best is None or (score, count) > best[:2]):
-            best = (score, count, key)
-    phrase = ""
-    if best is not None:
-        wordings: Counter = Counter()
-        for d in doc_ids:
-            if d in terms:
-                wordings.update(terms[d].surface.get(best[2], Counter()))
-        phrase = wordings.most_common(1)[0][0]
-    label = " ".join(part for part in (place, phrase) if part) or fallback
+    users: Counter = Counter()
+    leads: Counter = Counter()
+    people: Counter = Counter()
+    for t in own:
+        phrases.update(t.phrases)
+        people.update(t.people)
+        users.update(set(t.phrases))
+        leads.update(t.lead)
+
+    def score(key: tuple[str, ...]) -> float:
+        if len(set(key)) < len(key):  # "port port": a phrase says each word once
+            return 0.0
+        if 2 * people[key] > phrases[key]:  # mostly tagged as a person: a byline, a speaker
+            return 0.0
+        return min(words.get(s, 0.0) for s in key) * len(key) * users[key] / len(doc_ids)
+
+    scored = {key: score(key) for key in phrases}
+    ranked = sorted((k for k in scored if scored[k] > 0 and leads[k]),
+                    key=lambda k: (-leads[k], -scored[k], -phrases[k])) or \
+        sorted((k for k in scored if scored[k] > 0), key=lambda k: (-scored[k], -phrases[k]))
+    if not ranked:
+        return fallback
+    best = ranked[0]
+    while True:
+        longer = [k for k in scored if len(k) > len(best) and _holds(k, best)
+                  and scored[k] >= EXTEND * scored[best]]
+        if not longer:
+            break
+        best = max(longer, key=lambda k: (scored[k], phrases[k]))
+    wordings: Counter = Counter()
+    for t in own:
+        wordings.update(t.surface.get(best, Counter()))
+    label = wordings.most_common(1)[0][0]
     return label[:1].upper() + label[1:]
 
 
-def _place(doc_ids: list[str], terms: dict[str, Terms], scores: dict[str, float]) -> str:
-    """The most distinctive place or organisation of a topic, or two regions that its
-    documents name together at least twice (each scoring at least half the best)."""
-    scores = dict(scores)
-    for short in list(scores):  # "Authority" is the topic's "Varn River Basin Authority"
-        longer = [n for n in scores if n != short and n.endswith(" " + short)]
-        if " " not in short and longer:
-            full = max(longer, key=lambda n: scores[n])
-            scores[full] += scores.pop(short)
-    ranked = sorted((n for n in scores if scores[n] > 0), key=lambda n: -scores[n])
-    if not ranked:
-        return ""
-    first = ranked[0]
-    kinds = {n: k for d in doc_ids if d in terms for n, k in terms[d].kinds.items()}
-    pairs: Counter = Counter()
-    for d in doc_ids:
-        if d in terms:
-            pairs.update(terms[d].pairs)
-    for second in ranked[1:3]:
-        if scores[second] < scores[first] / 2:
-            break
-        if {kinds.get(first), kinds.get(second)} <= _REGIONS \
-                and second.lower() not in first.lower() and first.lower() not in second.lower():
-            forward, backward = pairs[(first, second)], pairs[(second, first)]
-            if forward + backward >= 2:
-                return f"{first}–{second}" if forward >= backward else f"{second}–{first}"
-    return first
+EXTEND = 0.7  # a longer phrase replaces the label when it keeps this share of its score
+
+
+def _holds(longer: tuple[str, ...], shorter: tuple[str, ...]) -> bool:
+    """Whether `shorter` stands in `longer` as a contiguous stretch."""
+    n = len(shorter)
+    return any(longer[i:i + n] == shorter for i in range(len(longer) - n + 1))

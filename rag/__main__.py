@@ -234,7 +234,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_train_reader(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.reader.train import TrainConfig, finish, train
+    from rag.reader.train import TrainConfig, finish, recalibrate, train
 
     data = Path(args.data)
     if not all((data / n).exists() for n in ("train.jsonl", "val.jsonl", "corpus")):
@@ -245,7 +245,8 @@ def cmd_train_reader(args: argparse.Namespace, settings: Settings) -> int:
                          val_limit=args.val_limit)
     command = "python -m rag " + " ".join(sys.argv[1:] if sys.argv[0].endswith("rag") or
                                           "__main__" in sys.argv[0] else ["train-reader"])
-    card = finish(config, train(config), command)
+    card = (recalibrate(config, command) if args.recalibrate
+            else finish(config, train(config), command))
     print(json.dumps(card["validation"], indent=1))
     return 0
 
@@ -302,6 +303,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="train on an evenly spaced N of the training questions (0: all)")
     p.add_argument("--val-limit", type=int, default=0,
                    help="calibrate on an evenly spaced N of the validation questions (0: all)")
+    p.add_argument("--recalibrate", action="store_true",
+                   help="do not train: calibrate the model in --out again and rewrite its card")
     p.set_defaults(func=cmd_train_reader)
     p = sub.add_parser("bench", help="measure ingest, ask latency, cold start, memory, HTTP load")
     p.add_argument("--sizes", default="1000,10000,100000",

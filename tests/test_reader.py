@@ -101,6 +101,17 @@ def test_train_reader_runs_exports_and_scores_a_pair(tmp_path):
     (reading,) = Reader.load(out).read("When did the plague reach Crimea?", [sentence])
     assert 0.0 <= reading.probability <= 1.0
     assert 0 <= reading.span[0] < reading.span[1] <= len(sentence)
+    # Recalibrating (no training) rewrites the card's calibration and keeps its training.
+    (out / "card.json").write_text(json.dumps({**card, "calibration": {}}), encoding="utf-8")
+    again = subprocess.run([sys.executable, "-m", "rag", "train-reader", "--data", str(data),
+                            "--out", str(out), "--recalibrate"],
+                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert again.returncode == 0, again.stderr[-3000:]
+    recalibrated = json.loads((out / "card.json").read_text())
+    assert recalibrated["calibration"] == card["calibration"]
+    assert recalibrated["training"] == card["training"] and "--recalibrate" in (
+        recalibrated["recalibrated"]["command"])
+    assert [p.name for p in out.glob("*.onnx")] == [card["model_file"]]
 
 
 def test_shipped_reader_is_small_and_carded():

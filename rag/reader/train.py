@@ -266,14 +266,16 @@ Fine-tuned from the packaged all-MiniLM-L6-v2 (Apache-2.0) on this machine's CPU
   Don't Know: Unanswerable Questions for SQuAD"), CC BY-SA 4.0, and all-MiniLM-L6-v2
   (sentence-transformers, Apache-2.0). This model is shared under CC BY-SA 4.0.
 - **Command:** `{command}` (seed {seed}, commit {commit}); {steps} steps of {batch} pairs in
-  {train_seconds} s.
+  {train_seconds} s ({passes:.2f} passes over the pairs), word embeddings frozen as
+  packaged.{recalibrated}
 - **File:** `{model_file}` ({size_mb:.1f} MB). Validation top-1 on {compare_n} questions: int8
   {int8_top1}, float32 {fp32_top1} (int8 ships when within one point).
 
 ## Validation ({questions} questions of val.jsonl, {answerable} answerable)
 
 Candidates are the product's retrieval (dense + BM25 over the validation articles' index, top
-{read_top}); "top-k" is the share of answerable questions with a gold answer in the k best.
+{read_top}, the fewest that keep top-1 and top-3 within half a point of reading 20); "top-k" is
+the share of answerable questions with a gold answer in the k best.
 
 | | top-1 | top-3 |
 |---|---|---|
@@ -293,51 +295,81 @@ SLICE = 200  # questions of val.jsonl that the tests re-measure against the card
 
 
 def finish(config: TrainConfig, stats: dict, command: str, log=_say) -> dict:
-    """Calibrate the exported model on `val.jsonl`, keep int8 when it holds within one point,
-    and write `card.json` and `README.md` into `config.out`."""
+    """Calibrate the freshly exported model on `val.jsonl`, keep int8 when it holds within one
+    point of float32, and write `card.json` and `README.md` into `config.out`."""
+    return _calibrate(config, log, {"training": stats, "seed": config.seed, "command": command,
+                                    "commit": commit()})
+
+
+def recalibrate(config: TrainConfig, command: str, log=_say) -> dict:
+    """Calibrate the model already in `config.out` again, without training: after a change to
+    how the reader reads its pairs. The card keeps its training figures, seed, command and the
+    int8/float32 comparison, and records this command and commit as the recalibration."""
+    card = json.loads((config.out / "card.json").read_text(encoding="utf-8"))
+    kept = {key: card[key] for key in ("training", "seed", "command", "commit", "model_file",
+                                       "int8_vs_float32_top1")}
+    return _calibrate(config, log, {**kept, "recalibrated": {"command": command,
+                                                             "commit": commit()}})
+
+
+def _keep_int8(config: TrainConfig, engine, records: list, tokenizer_folder: str, log) -> dict:
+    """Compare the exported int8 and float32 models on up to 600 validation questions, delete
+    the one not kept, and say which stays (`model_file`) with the comparison."""
+    from rag.reader.calibrate import read_questions, top_k
+    from rag.reader.model import Reader
+
+    int8, fp32 = config.out / "reader-int8.onnx", config.out / "reader.onnx"
+    compare = records[::max(1, len(records) // 600)]
+    scores = {name: top_k(read_questions(engine, Reader(path, tokenizer_folder, {}), compare),
+                          1.0, 1) for name, path in (("int8", int8), ("fp32", fp32))}
+    keep = int8 if scores["int8"] >= scores["fp32"] - 0.01 else fp32
+    log(f"top-1 on {len(compare)}: int8 {scores['int8']:.3f}, float32 {scores['fp32']:.3f}: "
+        f"keeping {keep.name}")
+    (fp32 if keep == int8 else int8).unlink()
+    return {"model_file": keep.name, "int8_vs_float32_top1": {"n": len(compare), **scores}}
+
+
+def _calibrate(config: TrainConfig, log, card: dict) -> dict:
+    """Choose the calibration on `val.jsonl` for the model in `config.out` (after picking int8
+    or float32 when `card` names no model yet), and write the card (`card` plus the figures)."""
     import tempfile
     from dataclasses import asdict, replace
 
     from rag.config import load_settings
     from rag.embed.model import default_model_path
-    from rag.reader.calibrate import choose, figures, read_questions, top_k
+    from rag.reader.calibrate import choose, figures, read_questions
     from rag.reader.model import Reader
     from rag.tools.evaluate.squad import evenly_spaced, squad_records, val_corpus
     from rag.tools.evaluate.suite import open_engine
 
     records = squad_records(config.data / "val.jsonl", config.val_limit)
-    int8, fp32 = config.out / "reader-int8.onnx", config.out / "reader.onnx"
     with tempfile.TemporaryDirectory(prefix="sitrep-reader-val-") as tmp:
         settings = replace(load_settings(), reader_path="off")
         engine = open_engine(val_corpus(config.data, records, Path(tmp)), Path(tmp) / "index",
                              settings)
         tokenizer_folder = engine.settings.model_path or default_model_path()
-        compare = records[::max(1, len(records) // 600)]
-        quick = {name: read_questions(engine, Reader(path, tokenizer_folder, {}), compare)
-                 for name, path in (("int8", int8), ("fp32", fp32))}
-        scores = {name: top_k(r, 1.0, 1) for name, r in quick.items()}
-        keep_int8 = scores["int8"] >= scores["fp32"] - 0.01
-        model_file = int8 if keep_int8 else fp32
-        log(f"top-1 on {len(compare)}: int8 {scores['int8']:.3f}, float32 "
-            f"{scores['fp32']:.3f}: keeping {model_file.name}")
+        if "model_file" not in card:
+            card = {**card, **_keep_int8(config, engine, records, tokenizer_folder, log)}
+        model_file = config.out / card["model_file"]
         readouts = read_questions(engine, Reader(model_file, tokenizer_folder, {}), records)
     calibration = choose(readouts)
     found = figures(readouts, calibration)
     # The same figures on the evenly spaced 200-question slice the tests re-measure.
     picked = set(evenly_spaced(len(records), SLICE))
     on_slice = figures([r for n, r in enumerate(readouts) if n in picked], calibration)
-    (fp32 if keep_int8 else int8).unlink()
     card = {"calibration": asdict(calibration), "validation": found,
-            f"validation_slice{SLICE}": on_slice, "training": stats,
-            "seed": config.seed, "command": command, "commit": commit(),
-            "model_file": model_file.name, "data": data_label(config.data),
-            "licence": "CC BY-SA 4.0 (SQuAD); base model all-MiniLM-L6-v2, Apache-2.0",
-            "int8_vs_float32_top1": {"n": len(compare), **scores}}
+            f"validation_slice{SLICE}": on_slice, **card, "data": data_label(config.data),
+            "licence": "CC BY-SA 4.0 (SQuAD); base model all-MiniLM-L6-v2, Apache-2.0"}
     (config.out / "card.json").write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
+    again = card.get("recalibrated")
+    compared = card["int8_vs_float32_top1"]
     (config.out / "README.md").write_text(CARD_TEMPLATE.format(
-        **stats, command=command, data_label=card["data"],
-        seed=config.seed, commit=card["commit"], batch=config.batch,
+        **card["training"], command=card["command"], data_label=card["data"],
+        seed=card["seed"], commit=card["commit"], batch=config.batch,
+        passes=card["training"]["steps"] * config.batch / max(1, card["training"]["pairs"]),
+        recalibrated=(f" Recalibrated without training by `{again['command']}` at commit "
+                      f"{again['commit']}." if again else ""),
         model_file=model_file.name, size_mb=model_file.stat().st_size / 1e6,
-        compare_n=len(compare), int8_top1=round(scores["int8"], 4),
-        fp32_top1=round(scores["fp32"], 4), **found, **asdict(calibration)), encoding="utf-8")
+        compare_n=compared["n"], int8_top1=round(compared["int8"], 4),
+        fp32_top1=round(compared["fp32"], 4), **found, **asdict(calibration)), encoding="utf-8")
     return card

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class FusionWeights:
-    """How `rag.retrieve` fuses a candidate sentence's four signals (each in [0, 1]) into its
-    retrieval score; the weights sum to 1.
+    """How `rag.retrieval.retrieve` fuses a candidate sentence's four signals (each in [0, 1])
+    into its retrieval score; the weights sum to 1.
 
     All four were set by hand when hybrid retrieval was written (commit 8bf53d1, "Answer engine
     skeleton") and have not been tuned since. As they are, retrieval alone ranks a sentence
@@ -64,7 +64,7 @@ class AnswerTuning:
     `python -m rag eval --ablation` (evals/README.md, "What each rule pays": fixed / broken of
     600 `val.jsonl` questions when the rule is switched off, reader on, 1 Dec 2026). Shares are
     fractions of the top candidate's figure; similarities are cosines of the MiniLM embeddings
-    (`rag.embeddings`).
+    (`rag.embed.model`).
     """
 
     # -- the candidate pool ------------------------------------------------------------------
@@ -114,7 +114,7 @@ class AnswerTuning:
     value_bonus: float = 0.08
     """Added for a sentence with a value of the asked type (280d7af)…"""
     fit_bonus: float = 0.1
-    """… plus this per point of the value's fit (0–3, `rag.spans.answer_span`) (280d7af)…"""
+    """… plus this per point of the value's fit (0–3, `rag.answer.spans.answer_span`) (280d7af)…"""
     no_value_penalty: float = 1.0
     """… while a sentence without a value loses this: it goes last (280d7af)."""
 

@@ -22,7 +22,7 @@ from rag.reader.encode import encode_pairs, load_tokenizer
 
 MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "reader"
 MAX_SPAN_TOKENS = 24  # SQuAD answers are short; longer spans are the decoder wandering off
-BATCH_CHARS = 8_000  # longest pair x rows per onnxruntime call (see rag/embeddings.py)
+BATCH_CHARS = 8_000  # longest pair x rows per onnxruntime call (see rag/embed/model.py)
 
 
 class ReaderError(RuntimeError):

@@ -114,6 +114,14 @@ def test_train_reader_runs_exports_and_scores_a_pair(tmp_path):
     assert [p.name for p in out.glob("*.onnx")] == [card["model_file"]]
 
 
+def test_recalibrating_a_folder_without_a_card_says_so(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "rag", "train-reader", "--recalibrate",
+                           "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert f"cannot recalibrate {tmp_path}" in done.stderr and "card.json" in done.stderr
+
+
 def test_shipped_reader_is_small_and_carded():
     card = json.loads((MODEL_DIR / "card.json").read_text())
     model = MODEL_DIR / card["model_file"]

@@ -305,9 +305,17 @@ def recalibrate(config: TrainConfig, command: str, log=_say) -> dict:
     """Calibrate the model already in `config.out` again, without training: after a change to
     how the reader reads its pairs. The card keeps its training figures, seed, command and the
     int8/float32 comparison, and records this command and commit as the recalibration."""
-    card = json.loads((config.out / "card.json").read_text(encoding="utf-8"))
-    kept = {key: card[key] for key in ("training", "seed", "command", "commit", "model_file",
-                                       "int8_vs_float32_top1")}
+    from rag.reader.model import ReaderError
+
+    keys = ("training", "seed", "command", "commit", "model_file", "int8_vs_float32_top1")
+    try:
+        card = json.loads((config.out / "card.json").read_text(encoding="utf-8"))
+        kept = {key: card[key] for key in keys}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ReaderError(f"cannot recalibrate {config.out}: it needs the card.json "
+                          f"`train-reader` wrote there, with {', '.join(keys)} ({exc!r})") from exc
+    if not (config.out / kept["model_file"]).is_file():
+        raise ReaderError(f"cannot recalibrate {config.out}: {kept['model_file']} is missing")
     return _calibrate(config, log, {**kept, "recalibrated": {"command": command,
                                                              "commit": commit()}})
 

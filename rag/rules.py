@@ -20,6 +20,7 @@ RULES: dict[str, str] = {
     "reader_citations": "reader on, descriptions: also cite sentences the reader rates highly",
     "reader_support": "reader on, typed: also cite sentences the reader rates highly (no value)",
     "reader_value_type": "a reader value unlike the asked figure, date or time: cite the sentence",
+    "reader_picks_value": "typed: the value the reader's phrase covers is its sentence's value",
     "reader_figure": "a description the reader answers with a figure: show a rival figure",
     "rival_value": "show a different value of the same kind from another document beside it",
 }

@@ -460,3 +460,41 @@ def test_a_description_the_reader_answers_with_a_figure_shows_a_rival_figure():
 def test_a_date_keeps_the_day_the_entity_model_left_out():
     assert value("On what day did the fire start?", "It broke out on the afternoon of 9 August "
                  "in a wheat field outside Tamsin.") == "9 August"
+
+
+@pytest.mark.parametrize("question, text, reader, alone, picked", [
+    # the rules' best fit is the "12" of "12-mile zone"; the reader points at the count asked
+    ("How often were foreign trawlers seen fishing inside Orsk's waters?",
+     "Foreign trawlers were seen fishing inside the island's 12-mile zone on at least four "
+     "occasions.", "four", "12", "at least four occasions"),
+    # "the two" is no count of jobs; the reader reads the figure that is
+    ("How many jobs went when the Nordby plant closed?",
+     "The larger of the two, the Nordby plant at Port Orsk, employed about 160 people when it "
+     "shut in September.", "160", "two", "about 160 people"),
+    # of two names the reader picks the one that answers; the rules add the role
+    ("Who opened the dam?",
+     "Guests cheered Governor Ilse Marr as Energy Minister Paula Renko cut the ribbon.",
+     "Paula Renko", "Ilse Marr (Governor)", "Paula Renko (Energy Minister)"),
+])
+def test_the_reader_picks_which_value_of_a_sentence_answers(question, text, reader, alone,
+                                                            picked):
+    info, cand = analyse(question), sentence(text)
+    at = text.index(reader)
+    assert answer_span(info, cand).value == alone
+    assert answer_span(info, cand, within=(at, at + len(reader))).value == picked
+    # a reader phrase covering no value of the asked kind leaves the rules' choice
+    assert answer_span(info, cand, within=(0, 3)).value == alone
+
+
+def test_reader_picks_value_is_a_rule_that_can_be_switched_off():
+    text = ("Foreign trawlers were seen fishing inside the island's 12-mile zone on at least "
+            "four occasions.")
+    cand = sentence(text)
+    cand.score, cand.dense, cand.coverage, cand.reader = 0.9, 0.7, 0.8, 0.6
+    cand.answer = (text.index("four"), text.index(" occasions"))
+    info = analyse("How often were foreign trawlers seen fishing inside the island's zone?")
+    calibration = Calibration(weight=0.5, threshold=0.1, abstains=False)
+    assert compose(info, [cand], calibration=calibration).evidence[0].value == \
+        "at least four occasions"
+    assert compose(info, [cand], calibration=calibration,
+                   off=frozenset({"reader_picks_value"})).evidence[0].value == "12"

@@ -198,7 +198,7 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
     pool = candidates[:ANSWER.pool]
     if (typed or info.qtype == QType.REASON) and table is not None and "neighbours" not in off:
         pool += _neighbours(pool[:ANSWER.neighbours_of], pool, table)
-    spans, misfits = _values(info, pool, table, calibration) if typed else ({}, set())
+    spans, misfits = _values(info, pool, table, calibration, off) if typed else ({}, set())
     ranked = _rank(info, pool, spans, off)
     top = ranked[0]
     if top.id in misfits and "reader_value_type" not in off:
@@ -241,11 +241,15 @@ def _as_sentence(comp: Composition) -> Composition:
 
 
 def _values(info: QuestionInfo, pool: list[Candidate], table: SentenceTable | None,
-            calibration: Calibration | None) -> tuple[dict[str, Span | None], set[str]]:
+            calibration: Calibration | None,
+            off: frozenset[str] = frozenset()) -> tuple[dict[str, Span | None], set[str]]:
     """Each candidate's value for a typed question (by id), and the ids whose value is the
-    reader's phrase although it cannot be of the asked type."""
+    reader's phrase although it cannot be of the asked type. Where the reader trusts a
+    sentence, the value its phrase covers is the sentence's (rule `reader_picks_value`)."""
     nlp.prime([c.text for c in pool])
-    spans = {c.id: answer_span(info, c, table.block_text(c.doc_id, c.idx) if table else "")
+    picks = "reader_picks_value" not in off
+    spans = {c.id: answer_span(info, c, table.block_text(c.doc_id, c.idx) if table else "",
+                               c.answer if picks and _reader_value(c, calibration) else None)
              for c in pool}
     misfits = set()
     for c in pool:

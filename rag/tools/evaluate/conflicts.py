@@ -39,13 +39,7 @@ CORPUS = ROOT / "evals" / "counterfactual" / "corpus"
 QUESTIONS = ROOT / "evals" / "data" / "counterfactual_questions.jsonl"
 TARGETS: dict[str, tuple[str, float]] = {"both_values_rate": (">=", 0.80),
                                          "wrong_only_rate": ("<=", 0.05)}
-# Targets not reached yet, as in rag.tools.evaluate.metrics: the target test runs as a strict
-# expected failure and the floor (the measured value 0.03 worse) keeps the miss from growing.
-KNOWN_MISSES: dict[str, tuple[float, str]] = {
-    "both_values_rate": (0.716, "0.746 on 1 Dec 2026 (reader on; 0.524 before rivals were "
-                                "chosen by kind, label and the reader's word): one side is "
-                                "missed, abstained on or mis-valued"),
-}
+
 
 def all_numbers(text: str) -> list[float]:
     """Every number in `text`, in digits ("12,000", "3.8 billion") or in words ("nine")."""

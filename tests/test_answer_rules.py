@@ -498,3 +498,30 @@ def test_reader_picks_value_is_a_rule_that_can_be_switched_off():
         "at least four occasions"
     assert compose(info, [cand], calibration=calibration,
                    off=frozenset({"reader_picks_value"})).evidence[0].value == "12"
+
+
+@pytest.mark.parametrize("value, text, whole", [
+    ("1,548 public", "There were 1,548 public schools and 489 Catholic schools.",
+     "1,548 public schools"),
+    ("870 vaccination", "The department sent out 870 vaccination teams to the villages.",
+     "870 vaccination teams"),
+    ("236 licensed", "The island has 236 licensed fishing vessels, from open boats to trawlers.",
+     "236 licensed fishing vessels"),
+    ("Five formerly", "Five formerly government-owned companies were sold.",
+     "Five formerly government-owned companies"),
+    # already whole: a plural head, a verb next, a bare figure
+    ("about 1,500 people", "About 1,500 people died in the flood.", "about 1,500 people"),
+    ("12", "Nearly 12 of them left early.", "12"),
+])
+def test_a_figure_runs_on_to_the_noun_its_unit_stopped_short_of(value, text, whole):
+    from rag.answer.spans import whole_figure
+
+    assert whole_figure(value, text).lower() == whole.lower()
+
+
+def test_a_number_answer_shows_the_whole_figure():
+    cand = sentence("In 2013 the state had 1,548 public schools.")
+    cand.score, cand.dense, cand.coverage = 0.9, 0.7, 0.8
+    answer = compose(analyse("How many schools did the state have in 2013?"), [cand])
+    assert answer.evidence[0].value == "1,548 public schools"
+    assert bluf(answer).startswith("**1,548 public schools**")

@@ -18,7 +18,7 @@ import numpy as np
 
 from rag import nlp, tradecraft
 from rag.answer.question import counted_word
-from rag.answer.spans import NAME, answer_span, can_be_type, is_figure
+from rag.answer.spans import NAME, answer_span, can_be_type, is_figure, whole_figure
 from rag.contracts import (
     UNGRADED,
     Calibration,
@@ -224,6 +224,9 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
                        calibration.threshold if calibration is not None else 0.0)
     if not typed:
         evidence[0].value = _reader_phrase(top, calibration)
+    elif info.qtype == QType.NUMBER:
+        for e in evidence:  # only the values shown: it takes the POS tagger
+            e.value = whole_figure(e.value, e.candidate.text) if e.value else e.value
     conflict = len({e.key for e in evidence if e.key}) > 1
     grades = {e.candidate.doc_id: tradecraft.grade_label(
         table.docs.get(e.candidate.doc_id, _NO_DOC).get("metadata") if table is not None

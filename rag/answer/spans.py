@@ -142,6 +142,51 @@ def _number_span(cand: Candidate, question: str, within: Where | None = None) ->
     return _pick(found, within)
 
 
+# What a figure's unit may stop at before its head noun: an adjective ("1,548 public"), a
+# participle ("236 licensed"), an adverb ("five formerly") or a noun used as one ("870
+# vaccination"); and the words the phrase may run on through to that head.
+_MODIFIER_POS = frozenset({"ADJ", "ADV", "NOUN", "PROPN", "VERB"})
+_PHRASE_POS = frozenset({"ADJ", "NOUN", "PROPN"})
+
+
+def whole_figure(value: str, text: str) -> str:
+    """`value` (a figure as it reads in `text`) run on to the head noun its unit stopped short
+    of: "1,548 public" → "1,548 public schools", "870 vaccination" → "870 vaccination teams".
+    At most three words more, ending at the first plural noun, or at the last noun before a
+    word of another kind; `value` itself when it already ends at one. Uses the POS tagger,
+    so it is asked only of the values an answer shows."""
+    at = text.find(value)
+    if at < 0 or not re.match(r"\s+[a-z]", text[at + len(value):]):
+        return value
+    tagged = _hyphen_words(nlp.tokens(text))
+    last = next((t for t in tagged if t.end == at + len(value)), None)
+    if last is None or last.pos not in _MODIFIER_POS or last.tag in ("NNS", "NNPS") \
+            or last.text[0].isdigit():
+        return value
+    after = [t for t in tagged if t.start >= last.end][:3]
+    end = None
+    for token in after:
+        if token.pos not in _PHRASE_POS and not (token.tag == "VBN" and end is None):
+            break
+        if token.pos in ("NOUN", "PROPN"):
+            end = token.end
+            if token.tag in ("NNS", "NNPS"):
+                break
+    return text[at:end] if end else value
+
+
+def _hyphen_words(tokens: tuple[nlp.Token, ...]) -> list[nlp.Token]:
+    """`tokens` with hyphenated words joined ("government", "-", "owned" → "government-owned"),
+    tagged as their last part."""
+    joined: list[nlp.Token] = []
+    for t in tokens:
+        if joined and t.start == joined[-1].end and "-" in (t.text, joined[-1].text[-1]):
+            prev = joined.pop()
+            t = nlp.Token(prev.text + t.text, t.pos, t.tag, prev.start, t.end)
+        joined.append(t)
+    return joined
+
+
 _MONTH_AFTER = re.compile(r"\s+" + _MONTH + r"\b")
 _MONTH_BEFORE = re.compile(_MONTH + r"\s+$")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rag.tools.evaluate.data import Record
-from rag.tools.evaluate.judge import answer_found, evidence_found, inexact_citations
+from rag.tools.evaluate.judge import answer_found, bottom_line, evidence_found, inexact_citations
 from rag.tools.evaluate.support import judge_citations, statements
 
 TROOPS = "Intelligence reports estimate that approximately 12,000 North Korean troops are involved."
@@ -82,6 +82,14 @@ def test_gold_answers_match_as_strings_or_numbers():
     assert answer_found(record, "**4,200 million cubic metres** [1]")
     assert answer_found(record, "About 4.2 BILLION [1]")
     assert not answer_found(record, "**3.8 billion** [1]")
+
+
+def test_a_citation_marker_is_no_answer():
+    """"**4** [1][2][3]" does not answer "3": the judged bottom line has no markers."""
+    record = Record("k", "squad", "How many tumens were there?", True, answers=["3"],
+                    numbers=[3.0])
+    assert not answer_found(record, bottom_line({"bluf": "**4** [1][2][3]"}))
+    assert answer_found(record, bottom_line({"bluf": "**3 tumens** [1]"}))
 
 
 def test_conflicts_need_every_side_answered_and_cited():

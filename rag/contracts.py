@@ -93,12 +93,14 @@ class Span:
     E.g. `Span("around 12,000 troops", "12000", 3)`: the value as written, its normalised key
     for comparing values across sentences, and how well it fits the question (higher is
     better: its unit is the one the measure takes, a question word stands next to it, it opens
-    the sentence when the question asks who did something).
+    the sentence when the question asks who did something), and where the value starts in its
+    sentence when it stands there as written (-1 otherwise: a name with its role added).
     """
 
     value: str
     key: str
     fit: int
+    start: int = -1
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,7 @@ class Evidence:
     value: str = ""  # the answer span as it reads in the sentence
     key: str = ""  # normalised value for comparison ("12000", "sergei shoigu")
     fit: int = 0  # how well the value fits what the question asks (see `Span`)
+    start: int = -1  # where `value` starts in the sentence (-1: not known, see `Span`)
 
 
 @dataclass

@@ -155,8 +155,10 @@ def _value(comp: Composition) -> dict[str, Any] | None:
     """Where the bottom line's value stands in its first citation, in document offsets."""
     if not comp.evidence or not comp.evidence[0].value:
         return None
-    cand = comp.evidence[0].candidate
-    at = cand.text.find(comp.evidence[0].value)
+    first = comp.evidence[0]
+    cand = first.candidate
+    at = first.start if cand.text.startswith(first.value, max(first.start, 0)) \
+        else cand.text.find(first.value)
     if at < 0:
         return None
     return {"text": comp.evidence[0].value, "n": 1, "start": cand.start + at,

@@ -1,6 +1,8 @@
-"""Named entities from spaCy (en_core_web_sm), loaded once and cached per text.
+"""Named entities and part-of-speech tags from spaCy (en_core_web_sm), loaded once and cached
+per text.
 
-`entities(text)` returns `Entity` spans with exact offsets. Labels are signals, not truth: the
+`entities(text)` returns `Entity` spans with exact offsets; `tokens(text)` returns the tagged
+`Token`s of the few sentences an answer shows. Labels are signals, not truth: the
 small model mislabels some names, so callers also accept near labels (PERSON ~ ORG).
 """
 
@@ -124,7 +126,7 @@ def tokens(text: str) -> tuple[Token, ...]:
 
 def _ner(texts: list[str]):
     """Docs with entities only: the small model's NER has its own tok2vec, so the shared one,
-    the tagger and the attribute ruler (POS tags, which only the brief uses) can be skipped:
-    the same entities in 40–60% of the time."""
+    the tagger and the attribute ruler (POS tags, which only `tokens` and the brief use) can
+    be skipped: the same entities in 40–60% of the time."""
     nlp = pipeline()
     return nlp.pipe(texts, disable=[name for name in nlp.pipe_names if name != "ner"])

@@ -15,7 +15,7 @@ from rag import nlp
 from rag.answer.compose import compose, unanswered_because
 from rag.answer.question import analyse, counted_word, question_type, resolve_followup
 from rag.answer.render import line
-from rag.answer.spans import answer_span
+from rag.answer.spans import answer_span, whole_figure
 from rag.config import ConfigError, load_settings
 from rag.contracts import Calibration, Candidate, Composition, QType, QuestionInfo, Span, Statement
 from rag.rules import RULES
@@ -118,7 +118,7 @@ def test_a_unit_the_measure_cannot_take_scores_nothing():
     wrong = answer_span(question, sentence("The line will run 14.6 kilometres across the city."))
     right = answer_span(question, sentence("Service: every 3.5 minutes at peak times."))
     assert wrong is not None and wrong.fit == 0
-    assert right == Span("3.5 minutes", "3.5", 3)
+    assert right == Span("3.5 minutes", "3.5", 3, len("Service: every "))
 
 
 @pytest.mark.parametrize("question, text", [
@@ -509,14 +509,23 @@ def test_reader_picks_value_is_a_rule_that_can_be_switched_off():
      "236 licensed fishing vessels"),
     ("Five formerly", "Five formerly government-owned companies were sold.",
      "Five formerly government-owned companies"),
-    # already whole: a plural head, a verb next, a bare figure
-    ("about 1,500 people", "About 1,500 people died in the flood.", "about 1,500 people"),
+    # whole already: a plural head, a unit, a bare figure
+    ("300 soldiers", "The army sent 300 soldiers last week.", "300 soldiers"),
+    ("12 percent", "Exports saw a 12 percent rise last year.", "12 percent"),
     ("12", "Nearly 12 of them left early.", "12"),
 ])
 def test_a_figure_runs_on_to_the_noun_its_unit_stopped_short_of(value, text, whole):
-    from rag.answer.spans import whole_figure
+    assert whole_figure(value, text, text.index(value)) == whole
 
-    assert whole_figure(value, text).lower() == whole.lower()
+
+def test_a_figure_runs_on_where_it_stands_not_where_its_words_first_occur():
+    text = "The council opened 3 new schools and 3 new hospitals."
+    assert whole_figure("3 new", text, text.rindex("3 new")) == "3 new hospitals"
+    assert whole_figure("3 new", text, text.index("3 new")) == "3 new schools"
+    often = "Medics had often treated wounded soldiers, and ten were killed."
+    assert whole_figure("ten", often, -1) == "ten"  # a place not known: as it is
+    assert whole_figure("ten", often, often.index("ten")) == "ten"  # inside "often": no figure
+    assert whole_figure("ten", often, often.index(" ten") + 1) == "ten"  # a verb follows
 
 
 def test_a_number_answer_shows_the_whole_figure():
@@ -525,3 +534,22 @@ def test_a_number_answer_shows_the_whole_figure():
     answer = compose(analyse("How many schools did the state have in 2013?"), [cand])
     assert answer.evidence[0].value == "1,548 public schools"
     assert bluf(answer).startswith("**1,548 public schools**")
+
+
+def test_a_value_cites_only_the_sentences_that_give_it():
+    """A sentence the reader vouches for stays cited as support, but the bold value does not
+    claim it unless it gives that value."""
+    top = sentence("Dockworkers returned to work after a strike that lasted nine days.")
+    support = sentence("The strike ended on Friday after union members voted to accept a deal.")
+    same = sentence("It was a nine days long stoppage, the union said.")
+    for n, (cand, reader) in enumerate(((top, 0.9), (support, 0.8), (same, 0.7))):
+        cand.id, cand.doc_id = str(n), str(n)
+        cand.score, cand.dense, cand.coverage, cand.reader = 0.9 - n / 10, 0.6, 0.5, reader
+    calibration = Calibration(weight=0.5, threshold=0.1, abstains=False)
+    info = analyse("How long did the strike last?")
+    answer = compose(info, [top, support], calibration=calibration)
+    assert [e.candidate.id for e in answer.evidence] == ["0", "1"]
+    assert answer.bottom_line[0].value == "Nine days" and answer.bottom_line[0].cites == (1,)
+    both = compose(info, [top, support, same], calibration=calibration)
+    assert [e.candidate.id for e in both.evidence] == ["0", "2", "1"]  # values first
+    assert both.bottom_line[0].cites == (1, 2)

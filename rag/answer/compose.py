@@ -18,7 +18,14 @@ import numpy as np
 
 from rag import nlp, tradecraft
 from rag.answer.question import counted_word
-from rag.answer.spans import NAME, answer_span, can_be_type, is_figure, whole_figure
+from rag.answer.spans import (
+    MEASURE_UNITS,
+    NAME,
+    answer_span,
+    can_be_type,
+    is_figure,
+    whole_figure,
+)
 from rag.contracts import (
     UNGRADED,
     Calibration,
@@ -226,7 +233,8 @@ def compose(info: QuestionInfo, candidates: list[Candidate],
         evidence[0].value = _reader_phrase(top, calibration)
     elif info.qtype == QType.NUMBER:
         for e in evidence:  # only the values shown: it takes the POS tagger
-            e.value = whole_figure(e.value, e.candidate.text) if e.value else e.value
+            if e.value:
+                e.value = whole_figure(e.value, e.candidate.text, e.start)
     conflict = len({e.key for e in evidence if e.key}) > 1
     grades = {e.candidate.doc_id: tradecraft.grade_label(
         table.docs.get(e.candidate.doc_id, _NO_DOC).get("metadata") if table is not None
@@ -395,7 +403,8 @@ def _reader_span(c: Candidate, calibration: Calibration | None) -> Span | None:
     if not value:
         return None
     figures = numbers_in(value)
-    return Span(value, f"{figures[0][0]:g}" if figures else " ".join(words(value)), 0)
+    return Span(value, f"{figures[0][0]:g}" if figures else " ".join(words(value)), 0,
+                c.text.find(value, c.answer[0]) if c.answer else -1)
 
 
 def _neighbours(best: list[Candidate], pool: list[Candidate],
@@ -420,12 +429,6 @@ def _neighbours(best: list[Candidate], pool: list[Candidate],
                 extra.append(near)
             near.score = max(near.score, ANSWER.neighbour_share * cand.score)
     return extra
-
-
-_MEASURE_UNITS = frozenset(stem(w) for w in (
-    "metres metre meters meter kilometres kilometre km miles mile feet foot tons tonnes ton "
-    "hectares hectare acres percent per cent dollars dollar euros euro pounds yuan litres "
-    "days day weeks week months month years year hours hour minutes minute seconds").split())
 
 
 def _unit(value: str) -> str:
@@ -466,7 +469,7 @@ def _kinship(a: Evidence, b: Evidence, embedder: Embedder | None, counted: str =
         return 1
     if stem(ua) == stem(ub):
         return 2
-    if {stem(ua.split()[-1]), stem(ub.split()[-1])} & _MEASURE_UNITS:
+    if {stem(ua.split()[-1]), stem(ub.split()[-1])} & MEASURE_UNITS:
         return 0  # measurement units must match exactly: metres are not kilometres
     if counted and counted in _counted_after(a) & _counted_after(b):
         return 2  # "1,020 teams" and "870 vaccination teams" both count the teams asked for
@@ -555,7 +558,7 @@ def _select(info: QuestionInfo, top: Candidate, ranked: list[Candidate],
     """
     def evidence(c: Candidate) -> Evidence:
         span = spans.get(c.id)
-        return Evidence(c, span.value, span.key, span.fit) if span else Evidence(c)
+        return Evidence(c, span.value, span.key, span.fit, span.start) if span else Evidence(c)
 
     first = evidence(top)
     chosen = [first]
@@ -602,14 +605,17 @@ def _bluf(evidence: list[Evidence], conflict: bool,
                 tuple(m for m, _ in group)))
         return (*sides, Statement("."))
     top = evidence[0]
-    hedges = _hedges(e.candidate for e in evidence)
-    hedge = (" — as the sources put it: " + ", ".join(f"“{h}”" for h in hedges[:3])
-             if hedges else "")
     if top.value and not top.key:  # the reader's phrase, then the sentence it stands in
         return (Statement(value=top.value[0].upper() + top.value[1:], cites=(1,), quotes=True),)
     if top.value:
+        # The value rests on the sentences that give it; a sentence cited as support without a
+        # value of its own stays listed, but the value does not claim it.
+        giving = [n for n, e in enumerate(evidence, 1) if n == 1 or e.key == top.key]
+        hedges = _hedges(evidence[n - 1].candidate for n in giving)
+        hedge = (" — as the sources put it: " + ", ".join(f"“{h}”" for h in hedges[:3])
+                 if hedges else "")
         return (Statement(value=top.value[0].upper() + top.value[1:], tail=hedge,
-                          cites=tuple(range(1, len(evidence) + 1))),)
+                          cites=tuple(giving)),)
     return (Statement(cites=(1,), quotes=True),)  # the sentence itself
 
 

@@ -5,8 +5,9 @@ with its title, an organisation, a group, a place, a date or a time of day.
 key, fit) or None. `fit` says how well the value suits the question (higher is better): its unit
 is the one the measure takes, a question word stands next to it, it opens the sentence when the
 question asks who did something. `within` is where the learned reader's answer stands in the
-sentence: where it covers a value, that value is the sentence's. Pure text rules over spaCy's
-entities; no index, no model.
+sentence: where it covers a value, that value is the sentence's. `whole_figure` runs a shown
+figure on to its noun. Text rules over spaCy's entities (and, for `whole_figure`, its POS
+tags); no index, no embedding model.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ Found = list[tuple[Span, int, int]]  # values a sentence gives, with their offse
 def _within(found: Found, within: Where | None) -> Found:
     """The values of `found` that overlap `within`, or all of them when none does.
 
-    The reader, trained on held-out data, decides which value of a sentence answers; the rules
+    The reader, trained on SQuAD's questions, decides which value of a sentence answers; the rules
     only decide what the value takes with it (qualifier, unit, range, role) and how well it
     fits (rule `reader_picks_value`: validation answers 15 fixed / 7 broken, counterfactual
     both values 0.746 → 0.810).
@@ -138,7 +139,8 @@ def _number_span(cand: Candidate, question: str, within: Where | None = None) ->
         if units and unit and not unit & units:
             fit = 0  # kilometres or passengers never say how often, tons never what it cost
         fit = max(0, fit - vague)
-        found.append((Span(text[begin:stop].strip(" ,;:"), key, fit), begin, stop))
+        value = text[begin:stop].strip(" ,;:")
+        found.append((Span(value, key, fit, text.find(value, begin)), begin, stop))
     return _pick(found, within)
 
 
@@ -146,33 +148,42 @@ def _number_span(cand: Candidate, question: str, within: Where | None = None) ->
 # participle ("236 licensed"), an adverb ("five formerly") or a noun used as one ("870
 # vaccination"); and the words the phrase may run on through to that head.
 _MODIFIER_POS = frozenset({"ADJ", "ADV", "NOUN", "PROPN", "VERB"})
-_PHRASE_POS = frozenset({"ADJ", "NOUN", "PROPN"})
+# Units of measure: a figure ending in one is whole, and two figures in different ones measure
+# different things (metres are not kilometres).
+MEASURE_UNITS = frozenset(stem(w) for w in (
+    "metres metre meters meter kilometres kilometre km miles mile feet foot tons tonnes ton "
+    "hectares hectare acres percent per cent dollars dollar euros euro pounds yuan litres "
+    "days day weeks week months month years year hours hour minutes minute seconds").split())
 
 
-def whole_figure(value: str, text: str) -> str:
-    """`value` (a figure as it reads in `text`) run on to the head noun its unit stopped short
-    of: "1,548 public" → "1,548 public schools", "870 vaccination" → "870 vaccination teams".
-    At most three words more, ending at the first plural noun, or at the last noun before a
-    word of another kind; `value` itself when it already ends at one. Uses the POS tagger,
-    so it is asked only of the values an answer shows."""
-    at = text.find(value)
-    if at < 0 or not re.match(r"\s+[a-z]", text[at + len(value):]):
+def whole_figure(value: str, text: str, start: int) -> str:
+    """`value`, a figure standing at `start` in the sentence `text`, run on to the head noun its
+    unit stopped short of: "1,548 public" → "1,548 public schools", "870 vaccination" → "870
+    vaccination teams", "five formerly" → "five formerly government-owned companies".
+
+    Only when a lowercase word follows; through adjectives and participles to the first plural
+    noun or the last of a run of nouns, three words at most. A value that ends in a plural noun
+    or a measure unit ("12 percent", "146 metres") is whole already, and so is one whose place is
+    not known (`start` is -1, or `value` does not stand there as a word of its own). Uses the
+    POS tagger, so it is asked only of the values an answer shows."""
+    end = start + len(value)
+    if not value or start < 0 or text[start:end] != value or text[start - 1:start].isalnum() \
+            or not re.match(r"\s+[a-z]", text[end:]):
         return value
     tagged = _hyphen_words(nlp.tokens(text))
-    last = next((t for t in tagged if t.end == at + len(value)), None)
+    last = next((t for t in tagged if t.end == end), None)
     if last is None or last.pos not in _MODIFIER_POS or last.tag in ("NNS", "NNPS") \
-            or last.text[0].isdigit():
+            or last.text[0].isdigit() or stem(last.text.lower()) in MEASURE_UNITS:
         return value
-    after = [t for t in tagged if t.start >= last.end][:3]
-    end = None
-    for token in after:
-        if token.pos not in _PHRASE_POS and not (token.tag == "VBN" and end is None):
-            break
+    stop = None
+    for token in [t for t in tagged if t.start >= end][:3]:
         if token.pos in ("NOUN", "PROPN"):
-            end = token.end
+            stop = token.end
             if token.tag in ("NNS", "NNPS"):
                 break
-    return text[at:end] if end else value
+        elif stop is not None or not (token.pos == "ADJ" or token.tag == "VBN"):
+            break
+    return text[start:stop] if stop else value
 
 
 def _hyphen_words(tokens: tuple[nlp.Token, ...]) -> list[nlp.Token]:
@@ -233,14 +244,14 @@ def _entity_span(text: str, question: str, labels: set[str],
             continue
         if ent.label in ("DATE", "TIME") and not _WHEN.search(ent.text):
             continue  # "one year", "recently": a duration or vague time is not a date
-        value, end = ent.text, ent.end
+        value, start, end = ent.text, ent.start, ent.end
         if ent.label in PERSONS and any(w[0].islower() and w not in _PARTICLES
                                         for w in ent.text.split()):
             continue  # "Parish registers suggest": the small model misread a phrase as a name
         if ent.label in PERSONS:
             role = _ROLE_HEAD.search(text[:ent.start])
             if role and role.group(1).split()[0] not in {"The", "A", "An", "During", "In"}:
-                value = f"{ent.text} ({role.group(1).strip()})"
+                value, start = f"{ent.text} ({role.group(1).strip()})", -1  # not as written
         elif ent.label == "NORP":
             # "Russian" alone names no one; "the Russian government" does.
             head = _NORP_HEAD.match(text[end:])
@@ -249,14 +260,14 @@ def _entity_span(text: str, question: str, labels: set[str],
         elif ent.label == "DATE":
             # The small model may leave the day out ("9 | August"): the date pattern's match
             # over the entity keeps it.
-            start = ent.start
             for when in _WHEN.finditer(text):
                 if when.start() < end and ent.start < when.end():
                     start, end = min(start, when.start()), max(end, when.end())
             value, end = _with_range_end(text, start, end)
         doer = ent.label != "NORP"  # "Russian" opening a sentence is rarely the doer asked for
         fit = 1 + _near_question(text, ent.start, end, question, doer)
-        found.append((Span(value, normalize(value), fit), ent.start, end))
+        found.append((Span(value, normalize(value), fit, start),
+                      ent.start if start < 0 else start, end))
     return _pick(found, within)
 
 
@@ -320,7 +331,8 @@ def _name_span(text: str, question: str, person: bool = False,
         if match.start() > 0 and not _named_in(name, qwords) and \
                 not _DATE_HINT.search(name):
             found.append((Span(name, normalize(name), 1 + _near_question(
-                text, match.start(), match.end(), question)), match.start(), match.end()))
+                text, match.start(), match.end(), question), match.start()), match.start(),
+                match.end()))
     found = _within(found, within)
     return found[0][0] if found else None
 

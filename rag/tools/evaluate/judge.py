@@ -6,6 +6,7 @@ verdict the metrics aggregate. Formulas are in evals/README.md.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -50,9 +51,13 @@ def squash(text: str) -> str:
     return " ".join(text.split())
 
 
+_MARKER = re.compile(r"\[\d+\]")
+
+
 def bottom_line(answer: dict[str, Any]) -> str:
-    """The answer's bottom line: its `bluf` field (the engine writes it from `bottom_line`)."""
-    return str(answer.get("bluf") or "")
+    """The answer's bottom line as judged: its `bluf` field (the engine writes it from
+    `bottom_line`) without citation markers, so that "[3]" is never taken for an answer of 3."""
+    return _MARKER.sub("", str(answer.get("bluf") or ""))
 
 
 def _number_found(gold: float, values: list[float]) -> bool:

@@ -475,6 +475,14 @@ def test_a_date_keeps_the_day_the_entity_model_left_out():
     ("Who opened the dam?",
      "Guests cheered Governor Ilse Marr as Energy Minister Paula Renko cut the ribbon.",
      "Paula Renko", "Ilse Marr (Governor)", "Paula Renko (Energy Minister)"),
+    # …also a name only the name rule finds, over the entity rule's person elsewhere
+    ("Who opened the dam?",
+     "Guests cheered Governor Ilse Marr as Marshal Anselm de Corvin cut the ribbon.",
+     "Anselm de Corvin", "Ilse Marr (Governor)", "Marshal Anselm de Corvin"),
+    # …and an acronym over the organisation the entity rule prefers
+    ("Which company built the trains?",
+     "The Velmar Transit Authority hired Halden Rail and KTS to build the trains.",
+     "KTS", "The Velmar Transit Authority", "KTS"),
 ])
 def test_the_reader_picks_which_value_of_a_sentence_answers(question, text, reader, alone,
                                                             picked):
@@ -553,3 +561,11 @@ def test_a_value_cites_only_the_sentences_that_give_it():
     both = compose(info, [top, support, same], calibration=calibration)
     assert [e.candidate.id for e in both.evidence] == ["0", "2", "1"]  # values first
     assert both.bottom_line[0].cites == (1, 2)
+
+
+@pytest.mark.parametrize("text, name", [
+    ("If Achebe wins the recount, the seat changes hands.", "Achebe"),
+    ("The Energy Minister Paula Renko cut the ribbon.", "Paula Renko (Energy Minister)"),
+])
+def test_a_title_is_never_the_word_that_opens_the_sentence(text, name):
+    assert value("Who won the seat?" if "Achebe" in text else "Who cut the ribbon?", text) == name

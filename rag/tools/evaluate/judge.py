@@ -51,7 +51,7 @@ def squash(text: str) -> str:
     return " ".join(text.split())
 
 
-_MARKER = re.compile(r"\[\d+\]")
+_MARKER = re.compile(r" ?\[\d+\]")
 
 
 def bottom_line(answer: dict[str, Any]) -> str:

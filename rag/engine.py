@@ -157,7 +157,9 @@ def _value(comp: Composition) -> dict[str, Any] | None:
         return None
     first = comp.evidence[0]
     cand = first.candidate
-    at = first.start if cand.text.startswith(first.value, max(first.start, 0)) \
+    # Where compose recorded it; a value set without its place (a description's reader
+    # phrase) is looked up.
+    at = first.start if first.start >= 0 and cand.text.startswith(first.value, first.start) \
         else cand.text.find(first.value)
     if at < 0:
         return None

@@ -569,3 +569,19 @@ def test_a_value_cites_only_the_sentences_that_give_it():
 ])
 def test_a_title_is_never_the_word_that_opens_the_sentence(text, name):
     assert value("Who won the seat?" if "Achebe" in text else "Who cut the ribbon?", text) == name
+
+
+def test_a_value_set_without_its_place_still_gets_its_offsets():
+    """A description's reader phrase has no recorded start (-1); opening its sentence, it is
+    still found there, and a recorded start is used as recorded."""
+    from rag.contracts import Evidence
+    from rag.engine import _value
+
+    cand = sentence("Russian forces in Ukraine got shells; Russian forces in Ukraine paid.")
+    cand.start = 100
+    phrase = Composition(False, (), [Evidence(cand, "Russian forces in Ukraine")])
+    assert _value(phrase) == {"text": "Russian forces in Ukraine", "n": 1, "start": 100,
+                              "end": 125}
+    second = cand.text.rindex("Russian")
+    placed = Composition(False, (), [Evidence(cand, "Russian forces in Ukraine", start=second)])
+    assert _value(placed)["start"] == 100 + second

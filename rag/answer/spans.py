@@ -315,8 +315,7 @@ _ASKS_DOER = re.compile(r"^\s*(?:who|which\s+(?:[\w-]+\s+){0,2}?[\w-]+)\s+(?!(?:
 
 def _name_span(text: str, question: str, person: bool = False) -> Span | None:
     """The first capitalised multi-word name `_names` finds, or None."""
-    found = _names(text, question, person)
-    return found[0][0] if found else None
+    return _first(_names(text, question, person))
 
 
 def _names(text: str, question: str, person: bool = False) -> Found:

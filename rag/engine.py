@@ -20,7 +20,7 @@ from rag.answer import render
 from rag.answer.compose import compose
 from rag.answer.question import analyse, resolve_followup
 from rag.config import Settings
-from rag.contracts import Answer, Calibration, Candidate, Citation, Composition
+from rag.contracts import Answer, Calibration, Candidate, Citation, Composition, Evidence
 from rag.ingest.store import Index
 from rag.reader.model import Reader
 from rag.retrieval.retrieve import Retriever
@@ -109,9 +109,11 @@ class Engine:
                               c.end, round(c.score, 4), tradecraft.claim_type(c.text),
                               **tradecraft.source_fields(docs.get(c.doc_id, {}).get("metadata")))
                      for n, c in enumerate((e.candidate for e in comp.evidence), 1)]
+        resting = _resting(comp)
         confidence = "" if comp.abstained else tradecraft.confidence_line(
             [tradecraft.Cited(c.doc_id, publication(c), c.grade, c.claim_type)
-             for c in citations], _agreement(comp))
+             for c in citations if c.n in resting],
+            _agreement([comp.evidence[n - 1] for n in sorted(resting)], comp.conflict))
         answer = Answer(
             id=id, question=text, answer="", abstained=comp.abstained, citations=citations,
             resolved_question=resolved, conflict=comp.conflict, bottom_line=comp.bottom_line,
@@ -167,12 +169,20 @@ def _value(comp: Composition) -> dict[str, Any] | None:
             "end": cand.start + at + len(comp.evidence[0].value)}
 
 
-def _agreement(comp: Composition) -> bool | None:
-    """True: the cited sources disagree; False: they give one value; None: they were not
-    compared (no value in some sentence), so the confidence line claims no agreement."""
-    if comp.conflict:
+def _resting(comp: Composition) -> set[int]:
+    """The citation numbers the bottom line rests on: those its statements cite, else all.
+    A sentence listed only as support ("Also from the sources") does not vouch for the value,
+    so the confidence line neither counts its source nor its grade."""
+    cited = {n for statement in comp.bottom_line for n in statement.cites}
+    return cited or set(range(1, len(comp.evidence) + 1))
+
+
+def _agreement(evidence: list[Evidence], conflict: bool) -> bool | None:
+    """True: the sources disagree; False: `evidence` gives one value; None: it was not compared
+    (no value in some sentence), so the confidence line claims no agreement."""
+    if conflict:
         return True
-    keys = [e.key for e in comp.evidence]
+    keys = [e.key for e in evidence]
     return False if all(keys) and len(set(keys)) == 1 else None
 
 

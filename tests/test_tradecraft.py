@@ -156,3 +156,27 @@ def test_graded_sources_show_their_grades(fresh_index, tmp_path):
     assert by_name["Harl Cycling Club"]["claim_type"] == "attributed_claim"
     assert "Roads Agency, B2" in answer["confidence"]
     assert "Harl Cycling Club, D4" in answer["confidence"]
+
+
+@pytest.mark.integration
+def test_confidence_rests_on_the_sources_that_give_the_value(fresh_index, tmp_path):
+    """A sentence cited only as support ("Also from the sources") does not vouch for the bold
+    value: its source is not counted as corroboration, nor its grade as the evidence's."""
+    corpus = tmp_path / "strike"
+    corpus.mkdir()
+    (corpus / "wire.md").write_text(
+        "---\ntitle: Dock strike\nsource: Harbour Wire\nreliability: B\ncredibility: 2\n---\n\n"
+        "Dockworkers at Harl returned to work after a strike that lasted nine days.\n",
+        encoding="utf-8")
+    (corpus / "union.md").write_text(
+        "---\ntitle: Union bulletin\nsource: Dockers Union\nreliability: C\ncredibility: 3\n"
+        "---\n\nThe strike at Harl ended on Friday after union members voted to accept a pay "
+        "deal.\n", encoding="utf-8")
+    assert fresh_index.ingest([corpus]).added
+    answer = Engine(fresh_index.settings, fresh_index).ask("How long did the strike at Harl last?")
+    assert answer.bottom_line[0].value == "Nine days"
+    cited = [c.source_name for c in answer.citations]
+    assert cited == ["Harbour Wire", "Dockers Union"]  # the union's sentence stays listed
+    assert answer.bottom_line[0].cites == (1,)
+    assert answer.confidence.startswith("Confidence: moderate — one source (Harbour Wire, B2)")
+    assert "Dockers Union" not in answer.confidence
